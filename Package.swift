@@ -1,0 +1,183 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "hotline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hotline-intake", targets: ["hotline-intake"]),
+        .executable(name: "hotline-routing", targets: ["hotline-routing"]),
+        .executable(name: "hotline-accountability", targets: ["hotline-accountability"]),
+        .executable(name: "hotline-notification", targets: ["hotline-notification"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: Shared libraries
+
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "HotlineKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/Kafka",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineDomain",
+            path: "Shared/Domain",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineStorage",
+            dependencies: [
+                "HotlineDomain",
+                "HotlineKafka",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/Storage",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineRuntime",
+            dependencies: [
+                "HotlineDomain",
+                "HotlineKafka",
+                "HotlineStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Runtime",
+            swiftSettings: strictSwift6
+        ),
+
+        // MARK: Services (a library each, so tests can build them, plus a thin executable)
+
+        .target(
+            name: "IntakeService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Intake/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-intake",
+            dependencies: ["IntakeService", "HotlineRuntime"],
+            path: "Services/Intake/Main",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "RoutingService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Routing/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-routing",
+            dependencies: ["RoutingService", "HotlineRuntime"],
+            path: "Services/Routing/Main",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "AccountabilityService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Accountability/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-accountability",
+            dependencies: ["AccountabilityService", "HotlineRuntime"],
+            path: "Services/Accountability/Main",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "NotificationService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Notification/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-notification",
+            dependencies: ["NotificationService", "HotlineRuntime"],
+            path: "Services/Notification/Main",
+            swiftSettings: strictSwift6
+        ),
+
+        // MARK: Tests
+
+        .testTarget(
+            name: "HotlineDomainTests",
+            dependencies: ["HotlineDomain"],
+            path: "Tests/DomainTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "HotlineKafkaTests",
+            dependencies: ["HotlineKafka", "HotlineTestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Tests/KafkaTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "HotlineStorageTests",
+            dependencies: ["HotlineStorage", "HotlineKafka", "HotlineDomain", "HotlineTestSupport"],
+            path: "Tests/StorageTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "HotlineRuntimeTests",
+            dependencies: ["HotlineRuntime"],
+            path: "Tests/RuntimeTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: ["IntakeService", "RoutingService", "HotlineTestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/IntakeTests",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineTestSupport",
+            dependencies: ["HotlineRuntime", "HotlineKafka", "HotlineStorage",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/Support",
+            swiftSettings: strictSwift6
+        ),
+    ]
+)

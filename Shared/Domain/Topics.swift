@@ -1,0 +1,15 @@
+/// Kafka topic names. They are part of the public contract between services and with analysts.
+public enum Topic {
+    public static let reportsReceived = "hotline.reports.received"
+    public static let casesRouted = "hotline.cases.routed"
+    public static let caseEvents = "hotline.cases.events"
+    public static let notificationsRequested = "hotline.notifications.requested"
+    public static let notificationStatus = "hotline.notifications.status"
+
+    public static let all: [String] = [
+        reportsReceived, casesRouted, caseEvents, notificationsRequested, notificationStatus,
+    ]
+
+    /// Where a consumer parks a message it could not handle after bounded retries.
+    public static func deadLetter(for topic: String) -> String { "\(topic).dlq" }
+}

@@ -1,0 +1,91 @@
+/// Connection settings shared by producers, consumers and the topic administrator.
+public struct KafkaClientConfiguration: Sendable {
+    /// `host:port` pairs, comma-separated as librdkafka expects.
+    public var bootstrapServers: String = "127.0.0.1:9092"
+    public var clientID: String = "hotline"
+    /// Extra librdkafka properties (`security.protocol`, `sasl.*`, …) passed through unchanged.
+    public var additionalProperties: [String: String] = [:]
+
+    public init(bootstrapServers: String = "127.0.0.1:9092", clientID: String = "hotline") {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+    }
+
+    var properties: [String: String] {
+        var properties = ["bootstrap.servers": bootstrapServers, "client.id": clientID]
+        properties.merge(additionalProperties) { _, custom in custom }
+        return properties
+    }
+}
+
+public struct KafkaProducerConfiguration: Sendable {
+    public var client: KafkaClientConfiguration
+    /// How long librdkafka keeps retrying one message before reporting it failed.
+    public var messageTimeoutMilliseconds: Int = 30_000
+    /// How long a graceful shutdown waits for outstanding deliveries.
+    public var flushTimeoutMilliseconds: Int = 10_000
+    public var lingerMilliseconds: Int = 2
+
+    public init(client: KafkaClientConfiguration) {
+        self.client = client
+    }
+
+    var properties: [String: String] {
+        var properties = client.properties
+        // Idempotence with acks=all: broker-side retries never duplicate or reorder a partition.
+        properties["enable.idempotence"] = "true"
+        properties["acks"] = "all"
+        properties["message.timeout.ms"] = String(messageTimeoutMilliseconds)
+        properties["linger.ms"] = String(lingerMilliseconds)
+        properties.merge(client.additionalProperties) { _, custom in custom }
+        return properties
+    }
+}
+
+public struct KafkaConsumerConfiguration: Sendable {
+    public var client: KafkaClientConfiguration
+    public var groupID: String
+    public var topics: [String]
+    /// Kept short for local brokers: Tansu holds a JoinGroup for about half of this.
+    public var sessionTimeoutMilliseconds: Int = 6_000
+    /// Where a new group starts reading.
+    public var autoOffsetReset: String = "earliest"
+    /// Upper bound on one poll's wait, which bounds how quickly shutdown is noticed.
+    public var pollTimeoutMilliseconds: Int32 = 100
+    /// How long shutdown waits for the caller to finish the record in hand.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+
+    public init(client: KafkaClientConfiguration, groupID: String, topics: [String]) {
+        self.client = client
+        self.groupID = groupID
+        self.topics = topics
+    }
+
+    var properties: [String: String] {
+        var properties = client.properties
+        properties["group.id"] = groupID
+        // Offsets are committed explicitly, only after the handler's work is durable.
+        properties["enable.auto.commit"] = "false"
+        properties["enable.auto.offset.store"] = "false"
+        properties["auto.offset.reset"] = autoOffsetReset
+        properties["session.timeout.ms"] = String(sessionTimeoutMilliseconds)
+        properties["heartbeat.interval.ms"] = String(max(500, sessionTimeoutMilliseconds / 3))
+        properties.merge(client.additionalProperties) { _, custom in custom }
+        return properties
+    }
+}
+
+/// A topic to create at start-up.
+public struct TopicSpecification: Sendable, Hashable {
+    public var name: String
+    public var partitions: Int32
+    public var replicationFactor: Int32
+    public var configuration: [String: String]
+
+    public init(name: String, partitions: Int32 = 6, replicationFactor: Int32 = 1, configuration: [String: String] = [:]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.configuration = configuration
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import HotlineKafka
+import HotlineTestSupport
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import Testing
+
+/// The Kafka layer against the real broker the test command starts.
+@Suite("Kafka layer against the broker")
+struct KafkaLayerTests {
+    let logger = TestEnvironment.logger
+
+    func makeProducer() throws -> KafkaProducer {
+        try KafkaProducer(configuration: KafkaProducerConfiguration(client: TestEnvironment.kafkaClient), logger: logger)
+    }
+
+    func makeConsumer(group: String, topic: String) throws -> KafkaConsumer {
+        try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: TestEnvironment.kafkaClient, groupID: group, topics: [topic]),
+            logger: logger)
+    }
+
+    func message(_ topic: String, _ index: Int) -> KafkaProducerMessage {
+        KafkaProducerMessage(
+            topic: topic, key: "key-\(index % 3)", value: Array("message-\(index)".utf8),
+            headers: [KafkaHeader(key: "index", string: String(index))])
+    }
+
+    @Test("idempotent producer: every send gets its own delivery report, and the topic holds each record once")
+    func idempotentProduce() async throws {
+        let topic = TestEnvironment.uniqueName("test.produce")
+        let producer = try makeProducer()
+        let count = 200
+        let consumed = NIOLockedValueBox<[String]>([])
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
+            let reports = try await producer.sendAll((0..<count).map { message(topic, $0) })
+            #expect(reports.count == count)
+            #expect(Set(reports.map(\.offset)).count == count, "each record has its own offset")
+            #expect(reports.allSatisfy { $0.topic == topic && $0.partition == 0 })
+
+            let consumer = try makeConsumer(group: TestEnvironment.uniqueName("group"), topic: topic)
+            try await withRunningServices([consumer]) {
+                for try await record in consumer.messages {
+                    consumed.withLockedValue { $0.append(String(decoding: record.value, as: UTF8.self)) }
+                    #expect(record.header("index")?.stringValue != nil, "headers survive the round trip")
+                    if consumed.withLockedValue({ $0.count }) == count { break }
+                }
+            }
+        }
+        let values = consumed.withLockedValue { $0 }
+        #expect(values.count == count)
+        #expect(Set(values).count == count, "no record appears twice")
+        #expect(values == (0..<count).map { "message-\($0)" }, "a single partition keeps send order")
+    }
+
+    @Test("consumer group commits only what the handler finished; the next member resumes after it")
+    func commitAfterSuccess() async throws {
+        let topic = TestEnvironment.uniqueName("test.commit")
+        let group = TestEnvironment.uniqueName("group")
+        let producer = try makeProducer()
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
+            _ = try await producer.sendAll((0..<10).map { message(topic, $0) })
+
+            // The first member handles five records and commits them, then sees a sixth that it never finishes.
+            let first = try makeConsumer(group: group, topic: topic)
+            try await withRunningServices([first]) {
+                var handled = 0
+                for try await record in first.messages {
+                    if handled == 5 { break }
+                    try await first.commit(record)
+                    handled += 1
+                }
+            }
+
+            let second = try makeConsumer(group: group, topic: topic)
+            let received = try await withRunningServices([second]) {
+                var values: [String] = []
+                for try await record in second.messages {
+                    values.append(String(decoding: record.value, as: UTF8.self))
+                    try await second.commit(record)
+                    if values.count == 5 { break }
+                }
+                return values
+            }
+            #expect(received == (5..<10).map { "message-\($0)" }, "uncommitted records are redelivered, committed ones are not")
+        }
+    }
+
+    @Test("a poison record goes to <topic>.dlq with the error in headers, and the partition keeps moving")
+    func poisonMessageGoesToDeadLetterQueue() async throws {
+        let topic = TestEnvironment.uniqueName("test.poison")
+        let producer = try makeProducer()
+        let handled = NIOLockedValueBox<[String]>([])
+        let attempts = NIOLockedValueBox(0)
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([
+                TopicSpecification(name: topic, partitions: 1), TopicSpecification(name: topic + ".dlq", partitions: 1),
+            ])
+            let values = ["good-1", "poison", "good-2"]
+            for value in values {
+                try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: Array(value.utf8)))
+            }
+            let consumer = try makeConsumer(group: TestEnvironment.uniqueName("group"), topic: topic)
+            let worker = ConsumerWorker(
+                consumer: consumer, deadLetterProducer: producer,
+                retryPolicy: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(10)), logger: logger
+            ) { record in
+                let value = String(decoding: record.value, as: UTF8.self)
+                if value == "poison" {
+                    attempts.withLockedValue { $0 += 1 }
+                    throw RetryableFailure()
+                }
+                handled.withLockedValue { $0.append(value) }
+            }
+            let deadLetters = try makeConsumer(group: TestEnvironment.uniqueName("group"), topic: topic + ".dlq")
+            try await withRunningServices([consumer, worker, deadLetters]) {
+                try await eventually("both good records handled") { handled.withLockedValue { $0.count } == 2 }
+                var dead: KafkaConsumerMessage?
+                for try await record in deadLetters.messages {
+                    dead = record
+                    break
+                }
+                #expect(dead.map { String(decoding: $0.value, as: UTF8.self) } == "poison")
+                #expect(dead?.header("dlq.original.topic")?.stringValue == topic)
+                #expect(dead?.header("dlq.attempts")?.stringValue == "3")
+                #expect(dead?.header("dlq.error")?.stringValue.contains("RetryableFailure") == true)
+            }
+        }
+        #expect(handled.withLockedValue { $0 } == ["good-1", "good-2"])
+        #expect(attempts.withLockedValue { $0 } == 3, "bounded retries before dead-lettering")
+    }
+
+    @Test("a member that stops before committing loses nothing: another member gets the record again")
+    func redeliveryAfterConsumerDiesBeforeCommit() async throws {
+        let topic = TestEnvironment.uniqueName("test.redeliver")
+        let group = TestEnvironment.uniqueName("group")
+        let producer = try makeProducer()
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
+            try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: Array("only-once-committed".utf8)))
+
+            let doomed = try makeConsumer(group: group, topic: topic)
+            let seenByDoomed = try await withRunningServices([doomed]) {
+                var iterator = doomed.messages.makeAsyncIterator()
+                return try await iterator.next()
+            }
+            #expect(seenByDoomed != nil)
+
+            let survivor = try makeConsumer(group: group, topic: topic)
+            let seenBySurvivor = try await withRunningServices([survivor]) {
+                var iterator = survivor.messages.makeAsyncIterator()
+                let record = try await iterator.next()
+                if let record { try await survivor.commit(record) }
+                return record
+            }
+            #expect(seenBySurvivor?.offset == seenByDoomed?.offset, "the uncommitted record is delivered again")
+        }
+    }
+}
+
+struct RetryableFailure: Error {}
