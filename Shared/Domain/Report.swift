@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a report reached the hotline.
-public enum Channel: String, Codable, Sendable, CaseIterable {
+public enum ReportChannel: String, Codable, Sendable, CaseIterable {
     case sms
     case ussd
     case operatorDesk = "operator"
@@ -17,14 +17,14 @@ public struct ReportReceived: Codable, Sendable, Equatable {
 
     public var reportID: ReportID
     public var referenceCode: ReferenceCode
-    public var channel: Channel
+    public var channel: ReportChannel
     public var language: String
     public var text: String
     public var locationHint: String?
     public var receivedAt: Date
 
     public init(
-        reportID: ReportID, referenceCode: ReferenceCode, channel: Channel, language: String,
+        reportID: ReportID, referenceCode: ReferenceCode, channel: ReportChannel, language: String,
         text: String, locationHint: String?, receivedAt: Date
     ) {
         self.reportID = reportID

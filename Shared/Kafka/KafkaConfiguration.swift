@@ -69,6 +69,8 @@ public struct KafkaConsumerConfiguration: Sendable {
         properties["enable.auto.offset.store"] = "false"
         properties["auto.offset.reset"] = autoOffsetReset
         properties["session.timeout.ms"] = String(sessionTimeoutMilliseconds)
+        // A restarted broker may have lost topics; notice their return within seconds.
+        properties["topic.metadata.refresh.interval.ms"] = "10000"
         properties["heartbeat.interval.ms"] = String(max(500, sessionTimeoutMilliseconds / 3))
         properties.merge(client.additionalProperties) { _, custom in custom }
         return properties

@@ -22,7 +22,6 @@ public final class KafkaConsumer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.client = try RdKafkaClient(kind: .consumer, configuration: configuration.properties, logger: logger)
-        try client.subscribe(topics: configuration.topics)
         self.pollThread = NIOThreadPool(numberOfThreads: 1)
         self.pollThread.start()
     }
@@ -43,6 +42,10 @@ public final class KafkaConsumer: Service, Sendable {
             case .finish(let waiter):
                 waiter?.resume()
                 return nil
+            case .subscribeAndPoll:
+                // Subscribing on first use lets a service create its topics before joining the group.
+                let topics = configuration.topics
+                try await pollThread.runIfActive { [client] in try client.subscribe(topics: topics) }
             case .poll:
                 break
             }
@@ -109,6 +112,7 @@ struct ConsumerStateMachine {
     }
 
     enum PollAction {
+        case subscribeAndPoll
         case poll
         /// End the sequence, resuming the shutdown waiter if there is one.
         case finish(CheckedContinuation<Void, Never>?)
@@ -120,6 +124,7 @@ struct ConsumerStateMachine {
     }
 
     private(set) var state: State = .idle
+    private var isSubscribed = false
 
     mutating func willPoll(callerIsStopping: Bool) -> PollAction {
         switch state {
@@ -129,6 +134,10 @@ struct ConsumerStateMachine {
                 return .finish(nil)
             }
             state = .polling
+            if !isSubscribed {
+                isSubscribed = true
+                return .subscribeAndPoll
+            }
             return .poll
         case .stopRequested(let waiter):
             state = .stopped

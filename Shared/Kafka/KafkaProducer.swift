@@ -26,38 +26,42 @@ public final class KafkaProducer: Service, Sendable {
     /// Produces one record and returns once the broker has acknowledged it.
     @discardableResult
     public func send(_ message: KafkaProducerMessage) async throws -> DeliveryReport {
+        try await sendInOrder([message])[0]
+    }
+
+    /// Enqueues the records in the order given, then waits for every delivery report.
+    ///
+    /// With the idempotent producer, records for one partition are stored in exactly this order,
+    /// even across internal retries. Throws the first failure if any record was not delivered.
+    public func sendInOrder(_ messages: [KafkaProducerMessage]) async throws -> [DeliveryReport] {
+        guard !messages.isEmpty else { return [] }
         do {
-            let report = try await withCheckedThrowingContinuation { continuation in
-                switch state.withLockedValue({ $0.register(continuation) }) {
-                case .produce(let opaque):
-                    do {
-                        try client.produce(message, opaque: opaque)
-                    } catch {
-                        if let continuation = state.withLockedValue({ $0.takeContinuation(opaque) }) {
-                            continuation.resume(throwing: error)
+            let reports = try await withCheckedThrowingContinuation { continuation in
+                switch state.withLockedValue({ $0.registerBatch(count: messages.count, continuation) }) {
+                case .produce(let opaques):
+                    for (message, opaque) in zip(messages, opaques) {
+                        do throws(KafkaError) {
+                            try client.produce(message, opaque: opaque)
+                        } catch {
+                            state.withLockedValue { $0.complete(opaque, with: .failure(error)) }?.resume()
                         }
                     }
                 case .reject:
                     continuation.resume(throwing: KafkaError(code: .shutDown, message: "producer is shutting down"))
                 }
             }
-            Counter(label: "hotline_kafka_produced_total", dimensions: [("topic", message.topic), ("result", "ok")]).increment()
-            return report
+            count(messages, result: "ok")
+            return reports
         } catch {
-            Counter(label: "hotline_kafka_produced_total", dimensions: [("topic", message.topic), ("result", "error")]).increment()
+            count(messages, result: "error")
             throw error
         }
     }
 
-    /// Produces several records concurrently and waits for all of their delivery reports.
-    public func sendAll(_ messages: [KafkaProducerMessage]) async throws -> [DeliveryReport] {
-        try await withThrowingTaskGroup(of: (Int, DeliveryReport).self) { group in
-            for (index, message) in messages.enumerated() {
-                group.addTask { (index, try await self.send(message)) }
-            }
-            var reports = [DeliveryReport?](repeating: nil, count: messages.count)
-            for try await (index, report) in group { reports[index] = report }
-            return reports.map { $0! }
+    private func count(_ messages: [KafkaProducerMessage], result: String) {
+        for topic in Set(messages.map(\.topic)) {
+            Counter(label: "hotline_kafka_produced_total", dimensions: [("topic", topic), ("result", result)])
+                .increment(by: messages.lazy.filter { $0.topic == topic }.count)
         }
     }
 
@@ -90,8 +94,8 @@ public final class KafkaProducer: Service, Sendable {
         } onGracefulShutdown: {
             self.state.withLockedValue { $0.beginShutdown() }
         }
-        for continuation in state.withLockedValue({ $0.finish() }) {
-            continuation.resume(throwing: KafkaError(code: .shutDown, message: "producer stopped before delivery"))
+        for completion in state.withLockedValue({ $0.finish() }) {
+            completion.resume()
         }
         try? await pollThread.shutdownGracefully()
     }
@@ -105,7 +109,7 @@ public final class KafkaProducer: Service, Sendable {
             for event in events {
                 switch event {
                 case .delivery(let opaque, let result):
-                    state.withLockedValue { $0.takeContinuation(opaque) }?.resume(with: result.mapError { $0 as any Error })
+                    state.withLockedValue { $0.complete(opaque, with: result) }?.resume()
                 case .error(let error):
                     logger.warning("kafka producer error", metadata: ["error": "\(error)"])
                 }
@@ -121,36 +125,78 @@ public final class KafkaProducer: Service, Sendable {
 
 /// Tracks callers awaiting delivery reports. Pure state: the producer performs all I/O.
 struct ProducerStateMachine {
+    typealias Waiter = CheckedContinuation<[DeliveryReport], any Error>
+
     enum RegisterAction {
-        case produce(opaque: UInt)
+        case produce(opaques: [UInt])
         case reject
     }
 
-    private var nextOpaque: UInt = 1
-    private var pending: [UInt: CheckedContinuation<DeliveryReport, any Error>] = [:]
-    private(set) var isShuttingDown = false
-    private var isFinished = false
-
-    mutating func register(_ continuation: CheckedContinuation<DeliveryReport, any Error>) -> RegisterAction {
-        guard !isShuttingDown, !isFinished else { return .reject }
-        let opaque = nextOpaque
-        nextOpaque &+= 1
-        if nextOpaque == 0 { nextOpaque = 1 }
-        pending[opaque] = continuation
-        return .produce(opaque: opaque)
+    /// A caller to resume, returned so that resumption happens outside the lock.
+    struct Completion {
+        let waiter: Waiter
+        let result: Result<[DeliveryReport], any Error>
+        func resume() { waiter.resume(with: result) }
     }
 
-    mutating func takeContinuation(_ opaque: UInt) -> CheckedContinuation<DeliveryReport, any Error>? {
-        pending.removeValue(forKey: opaque)
+    private struct Batch {
+        var waiter: Waiter
+        var reports: [DeliveryReport?]
+        var remaining: Int
+        var firstError: (any Error)?
+    }
+
+    private var nextOpaque: UInt = 1
+    private var nextBatch: UInt = 1
+    private var slots: [UInt: (batch: UInt, index: Int)] = [:]
+    private var batches: [UInt: Batch] = [:]
+    private(set) var isShuttingDown = false
+
+    mutating func registerBatch(count: Int, _ waiter: Waiter) -> RegisterAction {
+        guard !isShuttingDown else { return .reject }
+        let batchID = nextBatch
+        nextBatch &+= 1
+        batches[batchID] = Batch(waiter: waiter, reports: .init(repeating: nil, count: count), remaining: count)
+        var opaques: [UInt] = []
+        opaques.reserveCapacity(count)
+        for index in 0..<count {
+            if nextOpaque == 0 { nextOpaque = 1 }  // 0 would be a null pointer to librdkafka
+            slots[nextOpaque] = (batchID, index)
+            opaques.append(nextOpaque)
+            nextOpaque &+= 1
+        }
+        return .produce(opaques: opaques)
+    }
+
+    /// Records one record's outcome; returns the caller to resume once its whole batch is known.
+    mutating func complete(_ opaque: UInt, with result: Result<DeliveryReport, KafkaError>) -> Completion? {
+        guard let slot = slots.removeValue(forKey: opaque), var batch = batches[slot.batch] else { return nil }
+        switch result {
+        case .success(let report): batch.reports[slot.index] = report
+        case .failure(let error): batch.firstError = batch.firstError ?? error
+        }
+        batch.remaining -= 1
+        guard batch.remaining == 0 else {
+            batches[slot.batch] = batch
+            return nil
+        }
+        batches[slot.batch] = nil
+        if let error = batch.firstError {
+            return Completion(waiter: batch.waiter, result: .failure(error))
+        }
+        return Completion(waiter: batch.waiter, result: .success(batch.reports.map { $0! }))
     }
 
     mutating func beginShutdown() { isShuttingDown = true }
 
-    /// Ends the producer and hands back every caller still waiting, to be failed.
-    mutating func finish() -> [CheckedContinuation<DeliveryReport, any Error>] {
+    /// Ends the producer and hands back every caller still waiting, failed.
+    mutating func finish() -> [Completion] {
         isShuttingDown = true
-        isFinished = true
-        defer { pending.removeAll() }
-        return Array(pending.values)
+        defer {
+            batches.removeAll()
+            slots.removeAll()
+        }
+        let error = KafkaError(code: .shutDown, message: "producer stopped before delivery")
+        return batches.values.map { Completion(waiter: $0.waiter, result: .failure(error)) }
     }
 }

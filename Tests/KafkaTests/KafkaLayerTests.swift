@@ -35,7 +35,7 @@ struct KafkaLayerTests {
         let consumed = NIOLockedValueBox<[String]>([])
         try await withRunningServices([producer]) {
             try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
-            let reports = try await producer.sendAll((0..<count).map { message(topic, $0) })
+            let reports = try await producer.sendInOrder((0..<count).map { message(topic, $0) })
             #expect(reports.count == count)
             #expect(Set(reports.map(\.offset)).count == count, "each record has its own offset")
             #expect(reports.allSatisfy { $0.topic == topic && $0.partition == 0 })
@@ -62,7 +62,7 @@ struct KafkaLayerTests {
         let producer = try makeProducer()
         try await withRunningServices([producer]) {
             try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
-            _ = try await producer.sendAll((0..<10).map { message(topic, $0) })
+            _ = try await producer.sendInOrder((0..<10).map { message(topic, $0) })
 
             // The first member handles five records and commits them, then sees a sixth that it never finishes.
             let first = try makeConsumer(group: group, topic: topic)

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PostgresNIO
+
+/// Request context for every service: the public door accepts at most 64 KiB per request.
+public struct HotlineRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    public var maxUploadSize: Int { 64 * 1024 }
+}
+
+/// An error answered as `{"error": {"code": "...", "message": "..."}}`.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public static func badRequest(_ code: String, _ message: String) -> APIError { .init(.badRequest, code: code, message: message) }
+
+    public static let databaseUnavailable = APIError(
+        .serviceUnavailable, code: "database_unavailable",
+        message: "the report could not be stored; retry later", headers: [.retryAfter: "5"])
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONBody.response(status: status, headers: headers, ["error": ["code": code, "message": message]])
+    }
+}
+
+enum JSONBody {
+    static func response(status: HTTPResponse.Status, headers: HTTPFields = [:], _ object: [String: Any]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error into a JSON answer with the right class of status.
+///
+/// Client mistakes keep their 4xx; a database that cannot be reached becomes 503 so gateways
+/// retry; anything else is a 500 that never leaks internals.
+public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            let code = error.status == .contentTooLarge ? "body_too_large" : "http_\(error.status.code)"
+            throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+        } catch where Self.isDatabaseUnavailable(error) {
+            context.logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError.databaseUnavailable
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError(.internalServerError, code: "internal", message: "internal error")
+        }
+    }
+
+    /// Connection-level failures; a SQL error caused by a bug is not one of them.
+    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PostgresTransactionError {
+            let causes: [(any Error)?] = [error.beginError, error.closureError, error.commitError]
+            return causes.contains { $0.map(isDatabaseUnavailable) ?? false }
+        }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed,
+                 .queryCancelled, .tooManyParameters:
+                return error.code != .tooManyParameters
+            case .server:
+                // Class 08 (connection exception), 57 (operator intervention: shutdown), 53 (resources).
+                let state = error.serverInfo?[.sqlState] ?? ""
+                return state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53")
+            default:
+                return false
+            }
+        }
+        return error is CancellationError || error is ChannelError || error is IOError
+    }
+}

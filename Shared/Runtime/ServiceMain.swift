@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The shared body of every service's `main`: configuration, logging, metrics, one service group.
+public enum ServiceMain {
+    public static func run<App: ApplicationProtocol>(
+        serviceName: String,
+        defaultHTTPPort: Int,
+        build: (ServiceConfiguration, inout EnvironmentReader, Logger) throws -> App
+    ) async {
+        var reader: EnvironmentReader
+        let configuration: ServiceConfiguration
+        do {
+            reader = try EnvironmentReader()
+            configuration = ServiceConfiguration.fromEnvironment(
+                serviceName: serviceName, defaultHTTPPort: defaultHTTPPort, reader: &reader)
+            try reader.validate()
+        } catch {
+            refuseToStart(serviceName, error)
+        }
+        HotlineLogging.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
+        HotlineMetrics.bootstrap()
+        var logger = Logger(label: "hotline.\(serviceName)")
+        logger[metadataKey: "service"] = "\(serviceName)"
+        do {
+            let app = try build(configuration, &reader, logger)
+            // Service-specific settings are read by `build`; their problems surface here.
+            try reader.validate()
+            logger.info("starting", metadata: [
+                "mode": "\(configuration.mode.rawValue)",
+                "http": "\(configuration.httpHost):\(configuration.httpPort)",
+            ])
+            // One service group; SIGTERM and SIGINT shut it down gracefully.
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as ConfigurationError {
+            refuseToStart(serviceName, error)
+        } catch {
+            logger.critical("service stopped with an error", metadata: ["error": "\(String(reflecting: error))"])
+            exit(1)
+        }
+    }
+
+    private static func refuseToStart(_ serviceName: String, _ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("hotline-\(serviceName) refuses to start: \(error)\n".utf8))
+        exit(78)  // EX_CONFIG
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import HotlineDomain
+import HotlineKafka
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A record waiting in a service's outbox for the relay to publish.
+public struct OutboxEvent: Sendable {
+    public var eventID: String
+    public var topic: String
+    public var key: String
+    public var payload: [UInt8]
+    public var headers: [String: String]
+
+    public init(eventID: String, topic: String, key: String, payload: [UInt8], headers: [String: String] = [:]) {
+        self.eventID = eventID
+        self.topic = topic
+        self.key = key
+        self.payload = payload
+        self.headers = headers
+    }
+
+    /// Wraps `payload` in a CloudEvents envelope keyed for ordering by `key`.
+    public static func envelope<P: Codable & Sendable>(
+        topic: String, key: String, source: String, type: String, subject: String? = nil, time: Date = Date(), data: P
+    ) throws -> OutboxEvent {
+        let envelope = EventEnvelope(source: source, type: type, time: time, subject: subject, data: data)
+        return OutboxEvent(
+            eventID: envelope.id, topic: topic, key: key, payload: try EventCoding.encode(envelope),
+            headers: ["ce_type": type, "ce_id": envelope.id])
+    }
+}
+
+/// Writes events into a service's outbox, inside the caller's transaction.
+///
+/// The event becomes visible to the relay only if the transaction commits, so nothing is ever
+/// published for a change that rolled back, and nothing committed is ever left unpublished.
+public struct Outbox: Sendable {
+    public let schema: DatabaseSchema
+
+    public init(schema: DatabaseSchema) { self.schema = schema }
+
+    public func enqueue(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        let headers = String(decoding: try JSONEncoder().encode(event.headers), as: UTF8.self)
+        try await connection.query("""
+            INSERT INTO \(unescaped: schema.name).outbox (event_id, topic, message_key, payload, headers)
+            VALUES (\(event.eventID), \(event.topic), \(ByteBuffer(string: event.key)), \(ByteBuffer(bytes: event.payload)), \(headers)::jsonb)
+            """, logger: logger)
+    }
+
+    /// Rows committed but not yet published.
+    public func backlog(client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query(
+            "SELECT count(*) FROM \(unescaped: schema.name).outbox WHERE published_at IS NULL", logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+}
+
+/// Remembers which events a consumer has already applied, inside the consumer's transaction.
+public struct Inbox: Sendable {
+    public let schema: DatabaseSchema
+    public let consumer: String
+
+    public init(schema: DatabaseSchema, consumer: String) {
+        self.schema = schema
+        self.consumer = consumer
+    }
+
+    /// Returns true the first time an event is seen; false for a redelivery, whose work must be skipped.
+    public func markProcessed(eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO \(unescaped: schema.name).inbox (consumer, event_id) VALUES (\(consumer), \(eventID))
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}

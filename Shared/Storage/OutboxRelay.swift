@@ -1,0 +1,112 @@
+import Foundation
+import HotlineKafka
+import Logging
+import Metrics
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+public struct OutboxRelayConfiguration: Sendable {
+    public var batchSize: Int = 500
+    /// How often an idle relay looks for new rows.
+    public var pollInterval: Duration = .milliseconds(20)
+    /// Longest wait between attempts while the broker or database is down.
+    public var maxBackoff: Duration = .seconds(5)
+    /// Published rows are kept this long for inspection, then deleted.
+    public var retainPublished: Duration = .seconds(24 * 3600)
+
+    public init() {}
+}
+
+/// Publishes a service's outbox to Kafka, in commit order, and marks rows sent.
+///
+/// One relay per schema works at a time (a transaction-scoped advisory lock), so order holds with
+/// several replicas. Rows are marked only after the broker acknowledged them; a crash in between
+/// publishes them again, and consumers drop the repeat by event id. While the broker is down the
+/// backlog grows in PostgreSQL and drains when it returns.
+public final class OutboxRelay: Service, Sendable {
+    private let outbox: Outbox
+    private let client: PostgresClient
+    private let producer: KafkaProducer
+    private let configuration: OutboxRelayConfiguration
+    private let logger: Logger
+
+    public init(
+        outbox: Outbox, client: PostgresClient, producer: KafkaProducer,
+        configuration: OutboxRelayConfiguration = OutboxRelayConfiguration(), logger: Logger
+    ) {
+        self.outbox = outbox
+        self.client = client
+        self.producer = producer
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var failures = 0
+        var lastCleanup = ContinuousClock.now
+        let backlogGauge = Gauge(label: "hotline_outbox_backlog", dimensions: [("schema", outbox.schema.name)])
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let published = try await publishBatch()
+                failures = 0
+                if ContinuousClock.now - lastCleanup > .seconds(60) {
+                    lastCleanup = .now
+                    try await deletePublished()
+                    backlogGauge.record(try await outbox.backlog(client: client, logger: logger))
+                }
+                if published < configuration.batchSize {
+                    try? await Task.sleep(for: configuration.pollInterval)
+                }
+            } catch {
+                failures += 1
+                Counter(label: "hotline_outbox_relay_failures_total", dimensions: [("schema", outbox.schema.name)]).increment()
+                let backoff = min(configuration.maxBackoff, .milliseconds(100) * (1 << min(failures, 6)))
+                logger.warning("outbox relay attempt failed; backlog kept for retry", metadata: [
+                    "schema": "\(outbox.schema.name)", "error": "\(String(reflecting: error))", "retry_in": "\(backoff)",
+                ])
+                try? await Task.sleep(for: backoff)
+            }
+        }
+    }
+
+    /// Publishes up to one batch; returns how many rows it marked sent.
+    func publishBatch() async throws -> Int {
+        let schema = outbox.schema.name
+        let lockName = "hotline.outbox.\(schema)"
+        let limit = configuration.batchSize
+        return try await client.withTransaction(logger: logger) { connection in
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_xact_lock(hashtext(\(lockName)))", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
+            guard locked else { return 0 }
+            var ids: [Int64] = []
+            var messages: [KafkaProducerMessage] = []
+            let rows = try await connection.query("""
+                SELECT id, topic, message_key, payload, headers::text FROM \(unescaped: schema).outbox
+                WHERE published_at IS NULL ORDER BY id LIMIT \(limit)
+                """, logger: logger)
+            for try await (id, topic, key, payload, headersJSON) in rows.decode((Int64, String, ByteBuffer, ByteBuffer, String).self) {
+                let headers = (try? JSONDecoder().decode([String: String].self, from: Data(headersJSON.utf8))) ?? [:]
+                ids.append(id)
+                messages.append(KafkaProducerMessage(
+                    topic: topic, key: Array(buffer: key), value: Array(buffer: payload),
+                    headers: headers.sorted { $0.key < $1.key }.map { KafkaHeader(key: $0.key, string: $0.value) }))
+            }
+            guard !messages.isEmpty else { return 0 }
+            _ = try await producer.sendInOrder(messages)
+            try await connection.query(
+                "UPDATE \(unescaped: schema).outbox SET published_at = now() WHERE id = ANY(\(ids))", logger: logger)
+            Counter(label: "hotline_outbox_published_total", dimensions: [("schema", schema)]).increment(by: ids.count)
+            return ids.count
+        }
+    }
+
+    private func deletePublished() async throws {
+        let seconds = Int(configuration.retainPublished.components.seconds)
+        try await client.query("""
+            DELETE FROM \(unescaped: outbox.schema.name).outbox
+            WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => \(seconds))
+            """, logger: logger)
+    }
+}
