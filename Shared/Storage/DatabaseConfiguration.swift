@@ -34,9 +34,11 @@ public struct DatabaseSchema: Sendable, Hashable, CustomStringConvertible {
     public let name: String
 
     public init(_ name: String) {
+        let isLetter: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F }
+        let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
         precondition(
-            !name.isEmpty && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F },
-            "schema names are lower-case letters and underscores")
+            name.utf8.first.map(isLetter) == true && name.utf8.allSatisfy { isLetter($0) || isDigit($0) } && name.utf8.count <= 63,
+            "schema names are lower-case letters, digits and underscores, starting with a letter")
         self.name = name
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import HotlineKafka
+import HotlineRuntime
+import HotlineStorage
 import Logging
 import ServiceLifecycle
 
@@ -84,4 +86,26 @@ package func eventually(
     }
     if try await condition() { return }
     throw EventuallyTimeout(description: "timed out after \(timeout): \(message())")
+}
+
+extension TestEnvironment {
+    package static var database: DatabaseConfiguration {
+        var database = DatabaseConfiguration(
+            host: databaseHost, port: databasePort, username: databaseUser, password: databasePassword, database: databaseName)
+        database.maximumConnections = 10
+        return database
+    }
+
+    /// Service settings pointing at the test servers, on an ephemeral HTTP port.
+    package static func serviceConfiguration(_ serviceName: String) -> ServiceConfiguration {
+        var configuration = ServiceConfiguration(serviceName: serviceName, httpPort: 0, database: database, kafka: kafkaClient)
+        configuration.topicPartitions = 3
+        configuration.consumerSessionTimeoutMilliseconds = 6_000
+        return configuration
+    }
+
+    /// A schema name that no other test uses.
+    package static func uniqueSchema(_ prefix: String) -> DatabaseSchema {
+        DatabaseSchema("\(prefix)_\(UUID().uuidString.prefix(8).lowercased().filter { $0.isLetter || $0.isNumber })")
+    }
 }

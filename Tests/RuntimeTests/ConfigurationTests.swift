@@ -1,0 +1,54 @@
+import HotlineRuntime
+import Testing
+
+@Suite("Configuration from the environment")
+struct ConfigurationTests {
+    @Test("development mode runs on local defaults")
+    func developmentDefaults() throws {
+        var reader = try EnvironmentReader([:])
+        let configuration = ServiceConfiguration.fromEnvironment(serviceName: "intake", defaultHTTPPort: 8080, reader: &reader)
+        try reader.validate()
+        #expect(configuration.mode == .development)
+        #expect(configuration.httpPort == 8080)
+        #expect(configuration.database.password == "hotline")
+        #expect(configuration.kafka.bootstrapServers == "127.0.0.1:59092")
+        #expect(configuration.logFormat == .text)
+    }
+
+    @Test("production mode refuses to start without its secrets, and says which")
+    func productionNeedsSecrets() throws {
+        var reader = try EnvironmentReader(["HOTLINE_MODE": "production"])
+        let configuration = ServiceConfiguration.fromEnvironment(serviceName: "intake", defaultHTTPPort: 8080, reader: &reader)
+        #expect(configuration.database.password == nil, "no production default for a secret")
+        let error = try #require(throws: ConfigurationError.self) { try reader.validate() }
+        #expect(error.problems.contains { $0.contains("HOTLINE_DB_PASSWORD") })
+    }
+
+    @Test("production mode with its secrets starts, logging JSON")
+    func productionWithSecrets() throws {
+        var reader = try EnvironmentReader(["HOTLINE_MODE": "production", "HOTLINE_DB_PASSWORD": "s3cret", "HOTLINE_HTTP_PORT": "9000"])
+        let configuration = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &reader)
+        try reader.validate()
+        #expect(configuration.database.password == "s3cret")
+        #expect(configuration.httpPort == 9000)
+        #expect(configuration.logFormat == .json)
+    }
+
+    @Test("malformed values are reported together rather than ignored")
+    func malformedValues() throws {
+        var reader = try EnvironmentReader(["HOTLINE_DB_PORT": "five", "HOTLINE_DB_TLS": "maybe", "HOTLINE_LOG_LEVEL": "loud"])
+        _ = ServiceConfiguration.fromEnvironment(serviceName: "intake", defaultHTTPPort: 8080, reader: &reader)
+        let error = try #require(throws: ConfigurationError.self) { try reader.validate() }
+        #expect(error.problems.count == 3)
+        #expect(throws: ConfigurationError.self) { try EnvironmentReader(["HOTLINE_MODE": "staging"]) }
+    }
+
+    @Test("every contract topic is provisioned with its dead-letter topic")
+    func topics() throws {
+        var reader = try EnvironmentReader(["HOTLINE_KAFKA_TOPIC_PARTITIONS": "12"])
+        let configuration = ServiceConfiguration.fromEnvironment(serviceName: "intake", defaultHTTPPort: 8080, reader: &reader)
+        let names = configuration.topicSpecifications.map(\.name)
+        #expect(names.contains("hotline.cases.routed") && names.contains("hotline.cases.routed.dlq"))
+        #expect(configuration.topicSpecifications.first { $0.name == "hotline.reports.received" }?.partitions == 12)
+    }
+}
