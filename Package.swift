@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "IntakeTests",
             dependencies: ["IntakeService", "RoutingService", "HotlineTestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/IntakeTests",
             swiftSettings: strictSwift6

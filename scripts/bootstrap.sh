@@ -102,8 +102,8 @@ install_tansu() {
 }
 
 install_misc() {
-  # curl for the health checks and README examples; procps for pkill in stack scripts.
-  apt_install curl procps ca-certificates
+  # curl for health checks and README examples; docker-compose only validates docker-compose.yml here.
+  apt_install curl procps ca-certificates docker-compose
 }
 
 need_root

@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTypes
+import HotlineRuntime
+import Hummingbird
+import HotlineTestSupport
+import HummingbirdTesting
+import IntakeService
+import Logging
+import NIOCore
+import PostgresNIO
+import RoutingService
+import Testing
+
+/// The operator/partner report endpoint and the walking skeleton, against PostgreSQL and the broker.
+/// Serialized: the bad-input tests compare whole-table row counts.
+@Suite("Intake reports endpoint", .serialized)
+struct ReportsEndpointTests {
+    let logger = TestEnvironment.logger
+
+    func count(_ sql: String, _ client: PostgresClient) async throws -> Int {
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) {
+            return value
+        }
+        return 0
+    }
+
+    func json(_ body: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    @Test("a valid report is committed with its outbox event before 202 is answered")
+    func acceptsReport() async throws {
+        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe]) {
+            try await app.test(.router) { client in
+                let text = "Vol de bétail à Djenné cette nuit — ߒߞߏ — سرقة"
+                let body = #"{"text":"\#(text)","channel":"sms","language":"fr","location_hint":"Djenné"}"#
+                let response = try await client.execute(
+                    uri: "/v1/reports", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+                #expect(response.status == .accepted)
+                let answer = try json(response.body)
+                let reportID = try #require(answer["report_id"] as? String)
+                #expect((answer["reference_code"] as? String)?.count == 6)
+                // The 2xx came after the commit: both rows are already visible to another connection.
+                let stored = try await probe.query(
+                    "SELECT text FROM intake.reports WHERE report_id = \(UUID(uuidString: reportID)!)", logger: logger
+                ).collect().first?.decode(String.self)
+                #expect(stored == text, "UTF-8 text stored exactly as received")
+                let events = try await count(
+                    "SELECT count(*) FROM intake.outbox WHERE convert_from(message_key, 'UTF8') = '\(reportID)'", probe)
+                #expect(events == 1)
+            }
+        }
+    }
+
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        var name: String
+        var contentType: String
+        var body: String
+        var status: HTTPResponse.Status
+        var code: String
+        var testDescription: String { name }
+    }
+
+    static let badInputs: [BadInput] = [
+        .init(name: "malformed JSON", contentType: "application/json", body: #"{"text": "vol"#, status: .badRequest, code: "malformed_json"),
+        .init(name: "JSON that is not an object", contentType: "application/json", body: "[1,2]", status: .badRequest, code: "malformed_json"),
+        .init(name: "missing text", contentType: "application/json", body: #"{"channel":"sms"}"#, status: .badRequest, code: "missing_field"),
+        .init(name: "blank text", contentType: "application/json", body: #"{"text":"   ","channel":"sms"}"#, status: .badRequest, code: "empty_text"),
+        .init(name: "text of the wrong type", contentType: "application/json", body: #"{"text":42,"channel":"sms"}"#, status: .badRequest, code: "malformed_json"),
+        .init(name: "text over 1,600 characters", contentType: "application/json",
+              body: #"{"text":"\#(String(repeating: "é", count: 1_601))","channel":"sms"}"#, status: .contentTooLarge, code: "text_too_long"),
+        .init(name: "unknown channel", contentType: "application/json", body: #"{"text":"vol","channel":"fax"}"#, status: .badRequest, code: "unknown_channel"),
+        .init(name: "bad language code", contentType: "application/json", body: #"{"text":"vol","channel":"sms","language":"french!"}"#, status: .badRequest, code: "bad_language"),
+        .init(name: "wrong content type", contentType: "text/plain", body: #"{"text":"vol","channel":"sms"}"#, status: .unsupportedMediaType, code: "unsupported_media_type"),
+        .init(name: "form instead of JSON", contentType: "application/x-www-form-urlencoded", body: "text=vol&channel=sms", status: .unsupportedMediaType, code: "unsupported_media_type"),
+        .init(name: "body over 64 KiB", contentType: "application/json",
+              body: #"{"text":"\#(String(repeating: "a", count: 70_000))","channel":"sms"}"#, status: .contentTooLarge, code: "body_too_large"),
+    ]
+
+    @Test("bad input gets a clear 4xx with a JSON error and stores nothing", arguments: badInputs)
+    func rejectsBadInput(_ input: BadInput) async throws {
+        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe]) {
+            try await app.test(.router) { client in
+                let before = try await count("SELECT count(*) FROM intake.reports", probe)
+                let outboxBefore = try await count("SELECT count(*) FROM intake.outbox", probe)
+                let response = try await client.execute(
+                    uri: "/v1/reports", method: .post, headers: [.contentType: input.contentType], body: ByteBuffer(string: input.body))
+                #expect(response.status == input.status)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let error = try #require(try json(response.body)["error"] as? [String: Any])
+                #expect(error["code"] as? String == input.code)
+                #expect((error["message"] as? String)?.isEmpty == false)
+                #expect(try await count("SELECT count(*) FROM intake.reports", probe) == before)
+                #expect(try await count("SELECT count(*) FROM intake.outbox", probe) == outboxBefore)
+            }
+        }
+    }
+
+    @Test("unknown paths and methods are 4xx JSON, never 5xx")
+    func unknownRoutes() async throws {
+        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        try await app.test(.router) { client in
+            let missing = try await client.execute(uri: "/v1/inbound/nowhere/sms", method: .post)
+            #expect(missing.status == .notFound)
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok, "database, broker and start-up work all ready")
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+        }
+    }
+
+    @Test("walking skeleton: reports posted to intake reach routing over Kafka, each recorded exactly once")
+    func endToEnd() async throws {
+        let intake = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let routing = try buildRoutingApplication(configuration: TestEnvironment.serviceConfiguration("routing"), logger: logger)
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let reportCount = 50
+        try await withRunningServices([probe, routing]) {
+            try await intake.test(.router) { client in
+                var reportIDs: [UUID] = []
+                for index in 0..<reportCount {
+                    let body = #"{"text":"Rapport de test \#(index): coups de feu près de Gao","channel":"operator","language":"fr"}"#
+                    let response = try await client.execute(
+                        uri: "/v1/reports", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+                    #expect(response.status == .accepted)
+                    reportIDs.append(UUID(uuidString: try #require(try json(response.body)["report_id"] as? String))!)
+                }
+                let idList = reportIDs.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")
+                try await eventually(timeout: .seconds(60), "routing recorded all \(reportCount) reports") {
+                    try await count("SELECT count(*) FROM routing.cases WHERE report_id IN (\(idList))", probe) == reportCount
+                }
+                let distinct = try await count(
+                    "SELECT count(DISTINCT report_id) FROM routing.cases WHERE report_id IN (\(idList))", probe)
+                #expect(distinct == reportCount, "exactly once per report")
+                let placeholder = try await count(
+                    "SELECT count(*) FROM routing.cases WHERE report_id IN (\(idList)) AND rule = 'placeholder.national-triage'", probe)
+                #expect(placeholder == reportCount, "the placeholder rule is labelled as such")
+            }
+        }
+    }
+}
