@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -53,6 +55,15 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .target(
+            name: "HotlinePrivacy",
+            dependencies: [
+                "HotlineDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/Privacy",
+            swiftSettings: strictSwift6
+        ),
+        .target(
             name: "HotlineStorage",
             dependencies: [
                 "HotlineDomain",
@@ -70,6 +81,7 @@ let package = Package(
             name: "HotlineRuntime",
             dependencies: [
                 "HotlineDomain",
+                "HotlinePrivacy",
                 "HotlineKafka",
                 "HotlineStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -87,7 +99,8 @@ let package = Package(
 
         .target(
             name: "IntakeService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy",
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Services/Intake/Sources",
             swiftSettings: strictSwift6
@@ -157,6 +170,12 @@ let package = Package(
             name: "HotlineStorageTests",
             dependencies: ["HotlineStorage", "HotlineKafka", "HotlineDomain", "HotlineTestSupport"],
             path: "Tests/StorageTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "HotlinePrivacyTests",
+            dependencies: ["HotlinePrivacy", "HotlineDomain"],
+            path: "Tests/PrivacyTests",
             swiftSettings: strictSwift6
         ),
         .testTarget(

@@ -82,6 +82,14 @@ install_postgres() {
   apt_install postgresql-client
 }
 
+install_python_tools() {
+  # Twilio's official helper library signs the fixtures the Twilio signature tests check against.
+  if ! "$TOOLS/venv/bin/python" -c 'import twilio' 2>/dev/null; then
+    log "installing Twilio's helper library (test fixtures only)"
+    "$TOOLS/venv/bin/pip" install -q "twilio==9.13.0"
+  fi
+}
+
 install_tansu() {
   if [ -x "$TOOLS/bin/tansu" ]; then
     return 0
@@ -111,4 +119,5 @@ install_misc
 install_postgres
 install_rdkafka
 install_tansu
+install_python_tools
 log "ready: librdkafka $(PKG_CONFIG_PATH=/usr/local/lib/pkgconfig pkg-config --modversion rdkafka), tansu at $TOOLS/bin/tansu"

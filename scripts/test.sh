@@ -37,6 +37,8 @@ export HOTLINE_TEST_DB_HOST=127.0.0.1
 export HOTLINE_TEST_DB_PORT="$PG_PORT"
 export HOTLINE_TEST_KAFKA_BROKERS="127.0.0.1:$BROKER_PORT"
 export HOTLINE_TEST_STACK_DIR="$STACK_DIR"
+export HOTLINE_TEST_TWILIO_FIXTURES="$STACK_DIR/twilio-signatures.json"
+"$ROOT/.tools/venv/bin/python" "$ROOT/scripts/twilio_signatures.py" "$HOTLINE_TEST_TWILIO_FIXTURES"
 
 stack_log "building"
 swift build --build-tests

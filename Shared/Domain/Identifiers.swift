@@ -38,13 +38,16 @@ public struct ReferenceCode: Hashable, Codable, Sendable, CustomStringConvertibl
 
     public let value: String
 
+    /// Issued codes always hold at least one digit, so an SMS word such as "BANDIT" is never a code.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> ReferenceCode {
-        var characters: [Character] = []
-        characters.reserveCapacity(length)
-        for _ in 0..<length {
-            characters.append(alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))])
+        while true {
+            var characters: [Character] = []
+            characters.reserveCapacity(length)
+            for _ in 0..<length {
+                characters.append(alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))])
+            }
+            if characters.contains(where: \.isNumber) { return ReferenceCode(validated: String(characters)) }
         }
-        return ReferenceCode(validated: String(characters))
     }
 
     public static func random() -> ReferenceCode {

@@ -60,7 +60,7 @@ struct EventEnvelopeTests {
 
     @Test("every contract topic has a dead-letter twin name")
     func topics() {
-        #expect(Topic.all.count == 5)
+        #expect(Topic.all.count == 6)
         #expect(Topic.deadLetter(for: Topic.reportsReceived) == "hotline.reports.received.dlq")
     }
 }
@@ -75,5 +75,49 @@ struct CaseStateTests {
         #expect(CaseState.routed.canMove(to: .acknowledged))
         #expect(!CaseState.routed.canMove(to: .resolved), "a case must be acknowledged before it is resolved")
         #expect(!CaseState.resolved.canMove(to: .inProgress))
+    }
+}
+
+@Suite("Inbound SMS classification")
+struct InboundSMSClassifierTests {
+    let code = ReferenceCode(parsing: "7KQ2ZX")!
+
+    @Test("reporter commands in French and English, any case, with or without accents", arguments: [
+        "STATUS 7KQ2ZX", "status 7kq2zx", "ETAT 7KQ2ZX", "État 7kq2zx", "etat 7KQ-2ZX", "  Statut   7KQ2ZX  ",
+    ])
+    func status(text: String) {
+        let expected = InboundSMSKind.reporterCommand(.status(ReferenceCode(parsing: "7KQ2ZX")!))
+        #expect(InboundSMSClassifier.classify(text) == expected)
+    }
+
+    @Test("responder verbs in French and English")
+    func responderCommands() {
+        #expect(InboundSMSClassifier.classify("OK 7KQ2ZX") == .responderCommand(.init(verb: .acknowledge, code: code, text: nil)))
+        #expect(InboundSMSClassifier.classify("ack 7kq2zx") == .responderCommand(.init(verb: .acknowledge, code: code, text: nil)))
+        #expect(InboundSMSClassifier.classify("NOTE 7KQ2ZX patrouille envoyée") == .responderCommand(.init(verb: .note, code: code, text: "patrouille envoyée")))
+        #expect(InboundSMSClassifier.classify("Fait 7KQ2ZX bétail rendu") == .responderCommand(.init(verb: .resolve, code: code, text: "bétail rendu")))
+        #expect(InboundSMSClassifier.classify("DONE 7KQ2ZX cattle returned") == .responderCommand(.init(verb: .resolve, code: code, text: "cattle returned")))
+        #expect(InboundSMSClassifier.classify("REF 7KQ2ZX college-gao") == .responderCommand(.init(verb: .refer, code: code, text: "college-gao")))
+        #expect(InboundSMSClassifier.classify("rej 7KQ2ZX doublon") == .responderCommand(.init(verb: .dismiss, code: code, text: "doublon")))
+    }
+
+    @Test("opt-outs and replies")
+    func optOutAndReplies() {
+        for word in ["STOP", "stop", "Arrêt", "ARRET", " stop "] {
+            #expect(InboundSMSClassifier.classify(word) == .optOut, "\(word)")
+        }
+        #expect(InboundSMSClassifier.classify("4") == .reporterCommand(.reply(4)))
+        #expect(InboundSMSClassifier.classify("5!") == .reporterCommand(.reply(5)))
+        #expect(InboundSMSClassifier.classify("6") == .report)
+    }
+
+    @Test("reports that merely look like commands stay reports")
+    func reportsStayReports() {
+        #expect(InboundSMSClassifier.classify("ok bandit armé au marché") == .report, "BANDIT folds to a code shape but has no digit")
+        #expect(InboundSMSClassifier.classify("Stop aux violences à Gao, ils frappent les femmes") == .report)
+        #expect(InboundSMSClassifier.classify("Des hommes armés à Sévaré") == .report)
+        #expect(InboundSMSClassifier.classify("") == .report)
+        #expect(InboundSMSClassifier.classify("ok BANDIT", codeExists: { $0.value == "BAND1T" }) != .report,
+                "a digit-less token counts when that code really was issued")
     }
 }
