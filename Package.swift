@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "hotline-routing", targets: ["hotline-routing"]),
         .executable(name: "hotline-accountability", targets: ["hotline-accountability"]),
         .executable(name: "hotline-notification", targets: ["hotline-notification"]),
+        .executable(name: "hotlinectl", targets: ["hotlinectl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -78,12 +79,23 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
         .target(
+            name: "HotlineReference",
+            dependencies: [
+                "HotlineStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Reference",
+            swiftSettings: strictSwift6
+        ),
+        .target(
             name: "HotlineRuntime",
             dependencies: [
                 "HotlineDomain",
                 "HotlinePrivacy",
                 "HotlineKafka",
                 "HotlineStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,7 +111,7 @@ let package = Package(
 
         .target(
             name: "IntakeService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy", "HotlineReference",
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Services/Intake/Sources",
@@ -151,11 +163,24 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        // MARK: Operators' tools
+
+        .executableTarget(
+            name: "hotlinectl",
+            dependencies: [
+                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tools/hotlinectl",
+            swiftSettings: strictSwift6
+        ),
+
         // MARK: Tests
 
         .testTarget(
             name: "HotlineDomainTests",
-            dependencies: ["HotlineDomain"],
+            dependencies: ["HotlineDomain", "HotlineReference"],
             path: "Tests/DomainTests",
             swiftSettings: strictSwift6
         ),

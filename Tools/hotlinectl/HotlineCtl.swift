@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import HotlineReference
+import HotlineRuntime
+import HotlineStorage
+import Logging
+import PostgresNIO
+
+@main
+struct HotlineCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hotlinectl",
+        abstract: "Operate a hotline deployment: reference data, API keys, migrations.",
+        discussion: "Reads the same HOTLINE_* environment variables as the services (see the README).",
+        subcommands: [Migrate.self, Seed.self, APIKey.self])
+}
+
+struct GlobalOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+    var json = false
+}
+
+/// Opens a database pool from the environment for the duration of `body`.
+func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient, Logger) async throws -> T) async throws -> T {
+    var reader = try EnvironmentReader()
+    let configuration = ServiceConfiguration.fromEnvironment(serviceName: "ctl", defaultHTTPPort: 8099, reader: &reader)
+    try reader.validate()
+    var logger = Logger(label: "hotlinectl")
+    logger.logLevel = .warning
+    let client = try configuration.database.makeClient(logger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        let result = try await body(client, logger)
+        return result
+    }
+}
+
+func emit(_ json: Bool, text: String, object: [String: Any]) throws {
+    if json {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    } else {
+        print(text)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the shared schemas' migrations (reference data, API keys).")
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await withDatabase { client, logger in
+            try await ReferenceStore(postgres: client).migrate(logger: logger)
+            try await AccessStore(postgres: client).migrate(logger: logger)
+        }
+        try emit(options.json, text: "migrations applied: reference, access", object: ["migrated": ["reference", "access"]])
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate and load reference data files. Nothing is loaded unless everything is valid.")
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Gazetteer CSV (code,parent,level,name,alternates).")
+    var gazetteer: String = "reference/gazetteer.csv"
+
+    @Flag(help: "Validate only; write nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: gazetteer, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(gazetteer): \(error.localizedDescription)")
+        }
+        let parsed: Gazetteer
+        do {
+            parsed = try Gazetteer.parseCSV(text, file: gazetteer)
+        } catch let error as ReferenceDataError {
+            throw ValidationError("rejected, nothing loaded: \(error)")
+        }
+        // The file states its version in a `# version: X` comment line.
+        let version = text.split(separator: "\n").first { $0.hasPrefix("# version:") }
+            .map { $0.dropFirst("# version:".count).trimmingCharacters(in: .whitespaces) } ?? "unversioned"
+        if !dryRun {
+            try await withDatabase { client, logger in
+                let store = ReferenceStore(postgres: client)
+                try await store.migrate(logger: logger)
+                try await store.replaceGazetteer(parsed, version: version, logger: logger)
+            }
+        }
+        let counts = Dictionary(grouping: parsed.places, by: \.level).mapValues(\.count)
+        let summary = PlaceLevel.allCases.compactMap { level in counts[level].map { "\($0) \(level.rawValue)" } }.joined(separator: ", ")
+        try emit(options.json, text: "\(dryRun ? "valid" : "loaded") gazetteer \(version): \(summary)",
+                 object: ["dataset": "gazetteer", "version": version, "loaded": !dryRun,
+                          "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })])
+    }
+}
+
+struct APIKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "Manage API keys (stored hashed).", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it once.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "operator, coordinator or admin.") var role: String
+        @Option(help: "Who holds the key, e.g. \"Mopti call centre\".") var label: String
+        @Option(parsing: .upToNextOption, help: "Place codes the key is limited to (coordinators).") var scope: [String] = []
+        @Option(help: "Use this exact key (development mode only).") var key: String?
+
+        func run() async throws {
+            guard let parsedRole = AccessRole(rawValue: role) else {
+                throw ValidationError("role must be one of \(AccessRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if key != nil, try EnvironmentReader().mode == .production {
+                throw ValidationError("--key is refused in production mode; let hotlinectl generate the key")
+            }
+            let created = try await withDatabase { client, logger in
+                let store = AccessStore(postgres: client)
+                try await store.migrate(logger: logger)
+                return try await store.createKey(role: parsedRole, label: label, scope: scope, explicitKey: key, logger: logger)
+            }
+            try emit(options.json, text: "key \(created.keyID) (\(parsedRole.rawValue)): \(created.key)\nstore it now; it is not shown again",
+                     object: ["key_id": created.keyID, "role": parsedRole.rawValue, "key": created.key])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never the keys themselves).")
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            let keys = try await withDatabase { client, logger in
+                let store = AccessStore(postgres: client)
+                try await store.migrate(logger: logger)
+                return try await store.list(logger: logger)
+            }
+            let lines = keys.map { "\($0.0.keyID)  \($0.0.role.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \($0.revoked ? "revoked" : "active ")  \($0.0.label)  \($0.0.scope.joined(separator: ","))" }
+            try emit(options.json, text: lines.isEmpty ? "no keys" : lines.joined(separator: "\n"), object: ["keys": keys.map {
+                ["key_id": $0.0.keyID, "role": $0.0.role.rawValue, "label": $0.0.label, "scope": $0.0.scope, "revoked": $0.revoked] as [String: Any]
+            }])
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by its id.")
+        @OptionGroup var options: GlobalOptions
+        @Argument var keyID: String
+
+        func run() async throws {
+            let revoked = try await withDatabase { client, logger in
+                try await AccessStore(postgres: client).revoke(keyID: keyID, logger: logger)
+            }
+            guard revoked else { throw ValidationError("no active key \(keyID)") }
+            try emit(options.json, text: "revoked \(keyID)", object: ["key_id": keyID, "revoked": true])
+        }
+    }
+}
