@@ -75,6 +75,15 @@ public enum InboundSMSClassifier {
         return .report
     }
 
+    /// The code a command-shaped message would name, when only an existence check can decide.
+    public static func codeCandidate(in text: String) -> ReferenceCode? {
+        let tokens = text.trimmingWhitespace().split(whereSeparator: { $0.isWhitespace })
+        guard tokens.count >= 2 else { return nil }
+        let verb = fold(tokens[0])
+        guard statusWords.contains(verb) || responderVerbs[verb] != nil else { return nil }
+        return ReferenceCode(parsing: String(tokens[1]))
+    }
+
     /// Upper case without accents, so `État`, `etat` and `ETAT` read alike.
     static func fold(_ word: Substring) -> String {
         String(word).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).uppercased()

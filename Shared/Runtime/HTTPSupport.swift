@@ -7,9 +7,12 @@ import PostgresNIO
 /// Request context for every service: the public door accepts at most 64 KiB per request.
 public struct HotlineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The peer's address, for source allowlists. Nil in router tests.
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     public var maxUploadSize: Int { 64 * 1024 }

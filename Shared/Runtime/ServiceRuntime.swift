@@ -15,16 +15,22 @@ public struct ServiceRuntime: Sendable {
     public let outbox: Outbox
     public let startup = StartupLatch()
     let relay: OutboxRelay
-    let migrations: MigrationRunner
+    let migrations: [MigrationRunner]
 
-    public init(configuration: ServiceConfiguration, schema: DatabaseSchema, migrations: [Migration], logger: Logger) throws {
+    /// - Parameter sharedSchemas: schemas this service reads but does not own (reference data,
+    ///   API keys); migrating them from every user is safe under their advisory locks.
+    public init(
+        configuration: ServiceConfiguration, schema: DatabaseSchema, migrations: [Migration], logger: Logger,
+        sharedSchemas: [(DatabaseSchema, [Migration])] = []
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         self.postgres = try configuration.database.makeClient(logger: logger)
         self.producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: configuration.kafka), logger: logger)
         self.outbox = Outbox(schema: schema)
         self.relay = OutboxRelay(outbox: outbox, client: postgres, producer: producer, logger: logger)
-        self.migrations = MigrationRunner(schema: schema, migrations: migrations)
+        self.migrations = sharedSchemas.map { MigrationRunner(schema: $0.0, migrations: $0.1) }
+            + [MigrationRunner(schema: schema, migrations: migrations)]
     }
 
     /// Applies migrations and creates topics, retrying while PostgreSQL or the broker come up.
@@ -33,7 +39,9 @@ public struct ServiceRuntime: Sendable {
         while true {
             attempt += 1
             do {
-                try await migrations.migrate(client: postgres, logger: logger)
+                for runner in migrations {
+                    try await runner.migrate(client: postgres, logger: logger)
+                }
                 try await producer.createTopics(configuration.topicSpecifications)
                 startup.open()
                 logger.info("service ready", metadata: ["service": "\(configuration.serviceName)"])

@@ -28,17 +28,19 @@ struct ReportsEndpointTests {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
     }
 
-    @Test("a valid report is committed with its outbox event before 202 is answered")
+    @Test("a valid report is committed with its outbox event before 201 is answered")
     func acceptsReport() async throws {
-        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let app = try IntakeHarness.makeApp()
         let probe = try TestEnvironment.database.makeClient(logger: logger)
         try await withRunningServices([probe]) {
+            let key = try await IntakeHarness.apiKey(role: .operator, client: probe)
             try await app.test(.router) { client in
                 let text = "Vol de bétail à Djenné cette nuit — ߒߞߏ — سرقة"
                 let body = #"{"text":"\#(text)","channel":"sms","language":"fr","location_hint":"Djenné"}"#
                 let response = try await client.execute(
-                    uri: "/v1/reports", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
-                #expect(response.status == .accepted)
+                    uri: "/v1/reports", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(key)"],
+                    body: ByteBuffer(string: body))
+                #expect(response.status == .created)
                 let answer = try json(response.body)
                 let reportID = try #require(answer["report_id"] as? String)
                 #expect((answer["reference_code"] as? String)?.count == 6)
@@ -72,6 +74,9 @@ struct ReportsEndpointTests {
         .init(name: "text over 1,600 characters", contentType: "application/json",
               body: #"{"text":"\#(String(repeating: "é", count: 1_601))","channel":"sms"}"#, status: .contentTooLarge, code: "text_too_long"),
         .init(name: "unknown channel", contentType: "application/json", body: #"{"text":"vol","channel":"fax"}"#, status: .badRequest, code: "unknown_channel"),
+        .init(name: "unknown category", contentType: "application/json", body: #"{"text":"vol","category":"weather"}"#, status: .badRequest, code: "unknown_category"),
+        .init(name: "unreadable caller number", contentType: "application/json", body: #"{"text":"vol","caller_phone":"not a number"}"#, status: .badRequest, code: "bad_phone_number"),
+        .init(name: "anonymous report with a number", contentType: "application/json", body: #"{"text":"vol","caller_phone":"+22376000001","anonymous":true}"#, status: .badRequest, code: "anonymous_with_phone"),
         .init(name: "bad language code", contentType: "application/json", body: #"{"text":"vol","channel":"sms","language":"french!"}"#, status: .badRequest, code: "bad_language"),
         .init(name: "wrong content type", contentType: "text/plain", body: #"{"text":"vol","channel":"sms"}"#, status: .unsupportedMediaType, code: "unsupported_media_type"),
         .init(name: "form instead of JSON", contentType: "application/x-www-form-urlencoded", body: "text=vol&channel=sms", status: .unsupportedMediaType, code: "unsupported_media_type"),
@@ -81,14 +86,16 @@ struct ReportsEndpointTests {
 
     @Test("bad input gets a clear 4xx with a JSON error and stores nothing", arguments: badInputs)
     func rejectsBadInput(_ input: BadInput) async throws {
-        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let app = try IntakeHarness.makeApp()
         let probe = try TestEnvironment.database.makeClient(logger: logger)
         try await withRunningServices([probe]) {
+            let key = try await IntakeHarness.apiKey(role: .operator, client: probe)
             try await app.test(.router) { client in
                 let before = try await count("SELECT count(*) FROM intake.reports", probe)
                 let outboxBefore = try await count("SELECT count(*) FROM intake.outbox", probe)
                 let response = try await client.execute(
-                    uri: "/v1/reports", method: .post, headers: [.contentType: input.contentType], body: ByteBuffer(string: input.body))
+                    uri: "/v1/reports", method: .post, headers: [.contentType: input.contentType, .authorization: "Bearer \(key)"],
+                    body: ByteBuffer(string: input.body))
                 #expect(response.status == input.status)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 let error = try #require(try json(response.body)["error"] as? [String: Any])
@@ -100,9 +107,61 @@ struct ReportsEndpointTests {
         }
     }
 
+    @Test("operator keys: none is 401, a revoked or wrong one is 401, another role is 403; nothing stored")
+    func authentication() async throws {
+        let app = try IntakeHarness.makeApp()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe]) {
+            let coordinator = try await IntakeHarness.apiKey(role: .coordinator, client: probe)
+            let body = ByteBuffer(string: #"{"text":"vol de moto à Gao"}"#)
+            try await app.test(.router) { client in
+                let before = try await count("SELECT count(*) FROM intake.reports", probe)
+                for (header, status) in [(nil, HTTPResponse.Status.unauthorized), ("Bearer nope", .unauthorized), ("Basic abc", .unauthorized),
+                                         ("Bearer \(coordinator)", .forbidden)] {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let header { headers[.authorization] = header }
+                    let response = try await client.execute(uri: "/v1/reports", method: .post, headers: headers, body: body)
+                    #expect(response.status == status)
+                    #expect((try json(response.body)["error"] as? [String: Any])?["code"] != nil)
+                }
+                #expect(try await count("SELECT count(*) FROM intake.reports", probe) == before)
+            }
+        }
+    }
+
+    @Test("Idempotency-Key: a retry returns the same report; the same key with another body is refused")
+    func operatorIdempotency() async throws {
+        let app = try IntakeHarness.makeApp()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe]) {
+            let key = try await IntakeHarness.apiKey(role: .operator, client: probe)
+            try await app.test(.router) { client in
+                let idempotencyKey = UUID().uuidString
+                var headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer \(key)"]
+                headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey
+                let body = #"{"text":"Appel: vol de bétail à Douentza","caller_phone":"+22376554433","category":"theft"}"#
+                let first = try await client.execute(uri: "/v1/reports", method: .post, headers: headers, body: ByteBuffer(string: body))
+                let second = try await client.execute(uri: "/v1/reports", method: .post, headers: headers, body: ByteBuffer(string: body))
+                #expect(first.status == .created && second.status == .created)
+                #expect(try json(first.body)["report_id"] as? String == json(second.body)["report_id"] as? String)
+                #expect(second.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+                let other = try await client.execute(
+                    uri: "/v1/reports", method: .post, headers: headers, body: ByteBuffer(string: #"{"text":"autre chose"}"#))
+                #expect(other.status == .unprocessableContent)
+                let id = UUID(uuidString: try #require(try json(first.body)["report_id"] as? String))!
+                let stored = try await probe.query(
+                    "SELECT reporter_pseudonym, reporter_ciphertext, category_hint FROM intake.reports WHERE report_id = \(id)", logger: logger
+                ).collect().first?.decode((String?, String?, String?).self)
+                #expect(stored?.0?.count == 64, "the caller is stored as a pseudonym")
+                #expect(stored?.1?.contains("554433") == false, "and as ciphertext, never in clear")
+                #expect(stored?.2 == "theft")
+            }
+        }
+    }
+
     @Test("unknown paths and methods are 4xx JSON, never 5xx")
     func unknownRoutes() async throws {
-        let app = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let app = try IntakeHarness.makeApp()
         try await app.test(.router) { client in
             let missing = try await client.execute(uri: "/v1/inbound/nowhere/sms", method: .post)
             #expect(missing.status == .notFound)
@@ -117,18 +176,20 @@ struct ReportsEndpointTests {
 
     @Test("walking skeleton: reports posted to intake reach routing over Kafka, each recorded exactly once")
     func endToEnd() async throws {
-        let intake = try buildIntakeApplication(configuration: TestEnvironment.serviceConfiguration("intake"), logger: logger)
+        let intake = try IntakeHarness.makeApp()
         let routing = try buildRoutingApplication(configuration: TestEnvironment.serviceConfiguration("routing"), logger: logger)
         let probe = try TestEnvironment.database.makeClient(logger: logger)
         let reportCount = 50
         try await withRunningServices([probe, routing]) {
+            let key = try await IntakeHarness.apiKey(role: .operator, client: probe)
             try await intake.test(.router) { client in
                 var reportIDs: [UUID] = []
                 for index in 0..<reportCount {
                     let body = #"{"text":"Rapport de test \#(index): coups de feu près de Gao","channel":"operator","language":"fr"}"#
                     let response = try await client.execute(
-                        uri: "/v1/reports", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
-                    #expect(response.status == .accepted)
+                        uri: "/v1/reports", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(key)"],
+                        body: ByteBuffer(string: body))
+                    #expect(response.status == .created)
                     reportIDs.append(UUID(uuidString: try #require(try json(response.body)["report_id"] as? String))!)
                 }
                 let idList = reportIDs.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")

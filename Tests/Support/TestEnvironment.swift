@@ -109,3 +109,12 @@ extension TestEnvironment {
         DatabaseSchema("\(prefix)_\(UUID().uuidString.prefix(8).lowercased().filter { $0.isLetter || $0.isNumber })")
     }
 }
+
+extension TestEnvironment {
+    /// The repository's root, for tests that read shipped reference files.
+    package static var repositoryRoot: String {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }
+}

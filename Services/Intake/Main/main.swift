@@ -1,6 +1,7 @@
 import HotlineRuntime
 import IntakeService
 
-await ServiceMain.run(serviceName: "intake", defaultHTTPPort: 8080) { configuration, _, logger in
-    try buildIntakeApplication(configuration: configuration, logger: logger)
+await ServiceMain.run(serviceName: "intake", defaultHTTPPort: 8080) { configuration, reader, logger in
+    let intake = IntakeConfiguration.fromEnvironment(&reader)
+    return try buildIntakeApplication(configuration: configuration, intake: intake, logger: logger)
 }

@@ -1,20 +1,47 @@
+import HotlinePrivacy
+import HotlineReference
 import HotlineRuntime
 import HotlineStorage
 import Hummingbird
 import Logging
 
 /// Builds the intake service: the public door through which reports enter the system.
-public func buildIntakeApplication(configuration: ServiceConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+public func buildIntakeApplication(
+    configuration: ServiceConfiguration, intake: IntakeConfiguration = IntakeConfiguration(), logger: Logger
+) throws -> some ApplicationProtocol {
     let runtime = try ServiceRuntime(
-        configuration: configuration, schema: .intake, migrations: IntakeMigrations.all, logger: logger)
+        configuration: configuration, schema: .intake, migrations: IntakeMigrations.all, logger: logger,
+        sharedSchemas: [(AccessStore.schema, AccessStore.migrations), (ReferenceStore.schema, ReferenceStore.migrations)])
     let router = runtime.router()
-    let repository = PostgresReportRepository(postgres: runtime.postgres, outbox: runtime.outbox)
-    ReportsController(repository: repository).addRoutes(to: router.group("v1"))
+    let repository = PostgresIntakeRepository(
+        postgres: runtime.postgres, outbox: runtime.outbox, senderLimitPerHour: intake.senderLimitPerHour)
+    let protector = PIIProtector(keyring: intake.keyring)
+    let sms = InboundSMSHandler(repository: repository, protector: protector, defaultCountryCode: intake.defaultCountryCode)
+    let v1 = router.group("v1")
+    OperatorReportsController(
+        repository: repository, access: AccessStore(postgres: runtime.postgres), protector: protector,
+        defaultCountryCode: intake.defaultCountryCode
+    ).addRoutes(to: v1)
+    if intake.enabledGateways.contains(.africastalking) {
+        AfricasTalkingController(
+            sms: sms, repository: repository, configuration: intake,
+            ussd: USSDController(
+                sessions: PostgresUSSDSessionStore(postgres: runtime.postgres, lifetimeSeconds: intake.ussdSessionLifetimeSeconds),
+                gazetteer: GazetteerCache(store: ReferenceStore(postgres: runtime.postgres)),
+                repository: repository, protector: protector, configuration: intake)
+        ).addRoutes(to: v1.group("inbound/africastalking"))
+    }
+    if intake.enabledGateways.contains(.twilio) {
+        TwilioController(sms: sms, repository: repository, configuration: intake).addRoutes(to: v1.group("inbound/twilio"))
+    }
+    if intake.enabledGateways.contains(.generic) {
+        GenericRelayController(sms: sms, configuration: intake).addRoutes(to: v1.group("inbound/generic"))
+    }
     return runtime.makeApplication(router: router)
 }
 
-enum IntakeMigrations {
-    static let all: [Migration] = [
+public enum IntakeMigrations {
+    public static let all: [Migration] = [
         .messaging(schema: .intake, version: 1),
         Migration(version: 2, name: "reports", statements: [
             """
@@ -29,6 +56,49 @@ enum IntakeMigrations {
             )
             """,
             "CREATE INDEX reports_received_at ON intake.reports (received_at)",
+        ]),
+        Migration(version: 3, name: "gateways, idempotency, reporter privacy, USSD sessions", statements: [
+            """
+            ALTER TABLE intake.reports
+                ADD COLUMN reporter_pseudonym text,
+                ADD COLUMN reporter_key_id text,
+                ADD COLUMN reporter_ciphertext text,
+                ADD COLUMN category_hint text,
+                ADD COLUMN place_code text
+            """,
+            "CREATE INDEX reports_reporter ON intake.reports (reporter_pseudonym) WHERE reporter_pseudonym IS NOT NULL",
+            """
+            CREATE TABLE intake.inbound_messages (
+                channel text NOT NULL,
+                gateway_message_id text NOT NULL,
+                request_hash text,
+                sender_pseudonym text,
+                kind text NOT NULL,
+                report_id uuid,
+                reference_code text,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (channel, gateway_message_id)
+            )
+            """,
+            """
+            CREATE TABLE intake.sender_windows (
+                pseudonym text NOT NULL,
+                window_start timestamptz NOT NULL,
+                count integer NOT NULL,
+                PRIMARY KEY (pseudonym, window_start)
+            )
+            """,
+            """
+            CREATE TABLE intake.ussd_sessions (
+                session_id text PRIMARY KEY,
+                sender_pseudonym text NOT NULL,
+                state jsonb NOT NULL,
+                last_text text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX ussd_sessions_expiry ON intake.ussd_sessions (expires_at)",
         ]),
     ]
 }

@@ -27,7 +27,7 @@ struct ReceivedReportRecorder: Sendable {
             throw PermanentHandlerError("unsupported event type \(envelope.type)")
         }
         let report = envelope.data
-        let recorded = try await postgres.withTransaction(logger: logger) { connection in
+        let recorded = try await postgres.inTransaction(logger: logger) { connection in
             guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger) else {
                 return false
             }

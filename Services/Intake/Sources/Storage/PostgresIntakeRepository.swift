@@ -1,0 +1,212 @@
+import Foundation
+import HotlineDomain
+import HotlineStorage
+import Logging
+import Metrics
+import PostgresNIO
+
+struct PostgresIntakeRepository: IntakeRepository {
+    let postgres: PostgresClient
+    let outbox: Outbox
+    let senderLimitPerHour: Int
+    static let source = "/hotline/intake"
+
+    func acceptSMS(key: InboundKey, sender: ProtectedPhone, text: String, language: String?, logger: Logger) async throws -> InboundResult {
+        let kind = try await classify(text, logger: logger)
+        return try await postgres.inTransaction(logger: logger) { connection in
+            if let existing = try await claim(key, requestHash: nil, sender: sender.pseudonym, on: connection, logger: logger) {
+                return InboundResult(outcome: existing, isDuplicate: true)
+            }
+            let receivedAt = Date()
+            let outcome: InboundOutcome
+            switch kind {
+            case .optOut:
+                // Opt-outs are never throttled: stopping messages must always work.
+                try await enqueueCommand(.init(commandID: commandID(key), kind: .optOut, sender: sender, channel: .sms, receivedAt: receivedAt),
+                                         on: connection, logger: logger)
+                outcome = .optOut
+            case .reporterCommand(let command):
+                if try await overLimit(sender.pseudonym, on: connection, logger: logger) {
+                    outcome = .throttled
+                } else {
+                    try await enqueueCommand(.init(commandID: commandID(key), kind: .reporterCommand, reporterCommand: command,
+                                                   sender: sender, channel: .sms, receivedAt: receivedAt), on: connection, logger: logger)
+                    outcome = .command
+                }
+            case .responderCommand(let command):
+                if try await overLimit(sender.pseudonym, on: connection, logger: logger) {
+                    outcome = .throttled
+                } else {
+                    try await enqueueCommand(.init(commandID: commandID(key), kind: .responderCommand, responderCommand: command,
+                                                   sender: sender, channel: .sms, receivedAt: receivedAt), on: connection, logger: logger)
+                    outcome = .command
+                }
+            case .report:
+                if try await overLimit(sender.pseudonym, on: connection, logger: logger) {
+                    outcome = .throttled
+                } else {
+                    let submission = ReportSubmission(channel: .sms, language: language ?? "fr", text: text, locationHint: nil, reporter: sender)
+                    outcome = try await insertReport(submission, at: receivedAt, on: connection, logger: logger)
+                }
+            }
+            try await record(key, outcome, on: connection, logger: logger)
+            count(key, outcome)
+            return InboundResult(outcome: outcome, isDuplicate: false)
+        }
+    }
+
+    func acceptReport(key: InboundKey?, requestHash: String?, submission: ReportSubmission, logger: Logger) async throws -> InboundResult {
+        try await postgres.inTransaction(logger: logger) { connection in
+            if let key, let existing = try await claim(key, requestHash: requestHash, sender: submission.reporter?.pseudonym, on: connection, logger: logger) {
+                return InboundResult(outcome: existing, isDuplicate: true)
+            }
+            let outcome = try await insertReport(submission, at: Date(), on: connection, logger: logger)
+            if let key {
+                try await record(key, outcome, on: connection, logger: logger)
+                count(key, outcome)
+            }
+            return InboundResult(outcome: outcome, isDuplicate: false)
+        }
+    }
+
+    func acceptDeliveryStatus(key: InboundKey, status: DeliveryStatusReceived, logger: Logger) async throws -> InboundResult {
+        try await postgres.inTransaction(logger: logger) { connection in
+            if let existing = try await claim(key, requestHash: nil, sender: nil, on: connection, logger: logger) {
+                return InboundResult(outcome: existing, isDuplicate: true)
+            }
+            try await outbox.enqueue(
+                try .envelope(topic: Topic.notificationStatus, key: status.providerMessageID, source: Self.source,
+                              type: DeliveryStatusReceived.eventType, time: status.receivedAt, data: status),
+                on: connection, logger: logger)
+            try await record(key, .deliveryStatus, on: connection, logger: logger)
+            count(key, .deliveryStatus)
+            return InboundResult(outcome: .deliveryStatus, isDuplicate: false)
+        }
+    }
+
+    // MARK: Steps inside the transaction
+
+    /// Claims the idempotency key. Returns nil when this call owns it, or the earlier outcome.
+    ///
+    /// A concurrent duplicate blocks on the unique key until the first transaction ends, then
+    /// reads its committed outcome; if the first rolled back, the duplicate takes over the claim.
+    private func claim(_ key: InboundKey, requestHash: String?, sender: String?, on connection: PostgresConnection, logger: Logger) async throws -> InboundOutcome? {
+        let inserted = try await connection.query("""
+            INSERT INTO intake.inbound_messages (channel, gateway_message_id, request_hash, sender_pseudonym, kind)
+            VALUES (\(key.channel.rawValue), \(key.messageID), \(requestHash), \(sender), 'pending')
+            ON CONFLICT (channel, gateway_message_id) DO NOTHING RETURNING 1
+            """, logger: logger)
+        for try await _ in inserted { return nil }
+        let rows = try await connection.query("""
+            SELECT kind, report_id, reference_code, request_hash FROM intake.inbound_messages
+            WHERE channel = \(key.channel.rawValue) AND gateway_message_id = \(key.messageID)
+            """, logger: logger)
+        for try await (kind, reportID, code, storedHash) in rows.decode((String, UUID?, String?, String?).self) {
+            if let requestHash, let storedHash, requestHash != storedHash { throw IdempotencyConflict() }
+            Counter(label: "hotline_intake_duplicates_total", dimensions: [("channel", key.channel.rawValue)]).increment()
+            switch kind {
+            case "report":
+                guard let reportID, let code = code.flatMap(ReferenceCode.init(parsing:)) else { break }
+                return .report(ReportID(reportID), code)
+            case "command": return .command
+            case "opt_out": return .optOut
+            case "throttled": return .throttled
+            case "delivery_status": return .deliveryStatus
+            default: break
+            }
+        }
+        throw StorageError(code: .corruptRow, message: "inbound message \(key.channel.rawValue) has no recorded outcome")
+    }
+
+    private func record(_ key: InboundKey, _ outcome: InboundOutcome, on connection: PostgresConnection, logger: Logger) async throws {
+        var reportID: UUID?
+        var code: String?
+        let kind: String
+        switch outcome {
+        case .report(let id, let reference):
+            kind = "report"
+            reportID = id.uuid
+            code = reference.value
+        case .command: kind = "command"
+        case .optOut: kind = "opt_out"
+        case .throttled: kind = "throttled"
+        case .deliveryStatus: kind = "delivery_status"
+        }
+        try await connection.query("""
+            UPDATE intake.inbound_messages SET kind = \(kind), report_id = \(reportID), reference_code = \(code)
+            WHERE channel = \(key.channel.rawValue) AND gateway_message_id = \(key.messageID)
+            """, logger: logger)
+    }
+
+    /// Fixed hourly window per sender pseudonym, shared by every intake replica.
+    private func overLimit(_ pseudonym: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO intake.sender_windows (pseudonym, window_start, count)
+            VALUES (\(pseudonym), date_trunc('hour', now()), 1)
+            ON CONFLICT (pseudonym, window_start) DO UPDATE SET count = intake.sender_windows.count + 1
+            RETURNING count
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count > senderLimitPerHour }
+        return false
+    }
+
+    private func insertReport(_ submission: ReportSubmission, at receivedAt: Date, on connection: PostgresConnection, logger: Logger) async throws -> InboundOutcome {
+        let reportID = ReportID()
+        var code = ReferenceCode.random()
+        // A fresh code collides about once per billion reports; draw again when it does.
+        while true {
+            let rows = try await connection.query("""
+                INSERT INTO intake.reports (report_id, reference_code, channel, language, text, location_hint, received_at,
+                                            reporter_pseudonym, reporter_key_id, reporter_ciphertext, category_hint, place_code)
+                VALUES (\(reportID.uuid), \(code.value), \(submission.channel.rawValue), \(submission.language), \(submission.text),
+                        \(submission.locationHint), \(receivedAt), \(submission.reporter?.pseudonym), \(submission.reporter?.sealed.keyID),
+                        \(submission.reporter?.sealed.ciphertext), \(submission.categoryHint), \(submission.placeCode))
+                ON CONFLICT (reference_code) DO NOTHING RETURNING 1
+                """, logger: logger)
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            if inserted { break }
+            code = ReferenceCode.random()
+        }
+        let event = ReportReceived(
+            reportID: reportID, referenceCode: code, channel: submission.channel, language: submission.language,
+            text: submission.text, locationHint: submission.locationHint, receivedAt: receivedAt, reporter: submission.reporter,
+            categoryHint: submission.categoryHint, placeCode: submission.placeCode)
+        try await outbox.enqueue(
+            try .envelope(topic: Topic.reportsReceived, key: reportID.description, source: Self.source,
+                          type: ReportReceived.eventType, subject: code.value, time: receivedAt, data: event),
+            on: connection, logger: logger)
+        return .report(reportID, code)
+    }
+
+    private func enqueueCommand(_ command: CommandReceived, on connection: PostgresConnection, logger: Logger) async throws {
+        try await outbox.enqueue(
+            try .envelope(topic: Topic.commandsReceived, key: command.sender.pseudonym, source: Self.source,
+                          type: CommandReceived.eventType, time: command.receivedAt, data: command),
+            on: connection, logger: logger)
+    }
+
+    private func commandID(_ key: InboundKey) -> String { "\(key.channel.rawValue):\(key.messageID)" }
+
+    private func count(_ key: InboundKey, _ outcome: InboundOutcome) {
+        let label = switch outcome {
+        case .report: "report"
+        case .command: "command"
+        case .optOut: "opt_out"
+        case .throttled: "throttled"
+        case .deliveryStatus: "delivery_status"
+        }
+        Counter(label: "hotline_intake_inbound_total", dimensions: [("channel", key.channel.rawValue), ("outcome", label)]).increment()
+    }
+
+    /// Classifies, asking the database only when a digit-less token could be an issued code.
+    private func classify(_ text: String, logger: Logger) async throws -> InboundSMSKind {
+        let first = InboundSMSClassifier.classify(text)
+        guard first == .report, let candidate = InboundSMSClassifier.codeCandidate(in: text) else { return first }
+        let rows = try await postgres.query(
+            "SELECT 1 FROM intake.reports WHERE reference_code = \(candidate.value)", logger: logger)
+        var exists = false
+        for try await _ in rows { exists = true }
+        return exists ? InboundSMSClassifier.classify(text) { $0 == candidate } : first
+    }
+}
