@@ -31,6 +31,9 @@ struct USSDController: Sendable {
         var state = USSDState()
         var input: String?
         if !text.isEmpty, let stored = try await sessions.load(sessionID: sessionID, logger: logger), stored.pseudonym == sender.pseudonym {
+            if let code = stored.state.completedCode {
+                return USSDMenu.thanks(code: code, language: stored.state.language)
+            }
             state = stored.state
             input = Self.newInput(text: text, previous: stored.lastText)
         }
@@ -46,10 +49,13 @@ struct USSDController: Sendable {
             let result = try await repository.acceptReport(
                 key: InboundKey(channel: .africasTalkingUSSD, messageID: sessionID), requestHash: nil, submission: submission, logger: logger)
             IntakeLog.accepted(result, channel: .africasTalkingUSSD, logger: logger)
-            try await sessions.delete(sessionID: sessionID, logger: logger)
             guard case .report(_, let code) = result.outcome else {
+                try await sessions.delete(sessionID: sessionID, logger: logger)
                 return "END " + USSDMenu.Text.cancelled(final.language)
             }
+            var completed = final
+            completed.completedCode = code.value
+            try await sessions.save(sessionID: sessionID, pseudonym: sender.pseudonym, state: completed, lastText: text, logger: logger)
             return USSDMenu.thanks(code: code.value, language: final.language)
         }
         if reply.ends {

@@ -13,6 +13,8 @@ struct USSDState: Codable, Sendable, Equatable {
     var placeCode: String?
     var details: String?
     var page = 0
+    /// Set once the report is stored, so a repeated final request gets the same answer.
+    var completedCode: String?
 }
 
 /// The USSD menu as a pure function of state and input, so every screen can be tested alone.
