@@ -42,6 +42,12 @@ BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
 
 mkdir -p "$STACK_DIR/logs"
 export HOTLINE_DB_HOST=127.0.0.1 HOTLINE_DB_PORT="$PG_PORT" HOTLINE_KAFKA_BROKERS="127.0.0.1:$BROKER_PORT"
+
+# Reference data and a local operator key (development mode only: the key is fixed and public).
+"$BIN/hotlinectl" migrate >/dev/null
+"$BIN/hotlinectl" seed --gazetteer "$ROOT/reference/gazetteer.csv"
+DEV_OPERATOR_KEY="hk_local_dev_operator_key"
+"$BIN/hotlinectl" apikey create --role operator --label "local development" --key "$DEV_OPERATOR_KEY" >/dev/null
 for service in "${SERVICES[@]}"; do
   HOTLINE_HTTP_PORT="${PORTS[$service]}" "$BIN/hotline-$service" >"$STACK_DIR/logs/$service.log" 2>&1 &
   PIDS+=($!)
@@ -63,8 +69,15 @@ cat <<MSG
   The hotline is running. Post a report:
 
     curl -s -X POST http://127.0.0.1:8080/v1/reports \\
+      -H "Authorization: Bearer $DEV_OPERATOR_KEY" \\
       -H 'Content-Type: application/json' \\
       -d '{"text":"Des hommes armés ont attaqué le marché de Sévaré","channel":"operator","language":"fr","location_hint":"Sévaré"}'
+
+  Or as Africa's Talking would deliver an SMS:
+
+    curl -s -X POST 'http://127.0.0.1:8080/v1/inbound/africastalking/sms?token=dev-africastalking-token' \\
+      --data-urlencode 'from=+22376123456' --data-urlencode 'to=20123' --data-urlencode "id=\$(date +%s%N)" \\
+      --data-urlencode 'text=Vol de bétail à Douentza cette nuit'
 
   Watch it arrive in routing:
 

@@ -38,7 +38,9 @@ public struct ReferenceStore: Sendable {
 
     /// Replaces the gazetteer in one transaction: readers see the old set or the new, never a mix.
     public func replaceGazetteer(_ gazetteer: Gazetteer, version: String, logger: Logger) async throws {
-        try await postgres.withTransaction(logger: logger) { connection in
+        try await postgres.inTransaction(logger: logger) { connection in
+            // Two loads at once would each delete, then collide on insert: take turns.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('hotline.reference.gazetteer'))", logger: logger)
             try await connection.query("DELETE FROM reference.places", logger: logger)
             for place in gazetteer.places {
                 try await connection.query("""
