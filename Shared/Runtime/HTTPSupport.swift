@@ -97,6 +97,43 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return false
             }
         }
-        return error is CancellationError || error is ChannelError || error is IOError
+        if error is CancellationError || error is ChannelError || error is IOError { return true }
+        // PostgresNIO's pool error lives in a module it does not export; when the database stays
+        // unreachable the pool trips a circuit breaker and fails leases with it.
+        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
+    }
+}
+
+public struct RequestDeadlineExceeded: Error, Sendable {}
+
+/// Bounds how long a request may take, so a gateway hears 503 in seconds rather than hanging
+/// while the database is unreachable. A request cut short never answered 2xx, so the gateway's
+/// retry is safe: idempotency keys turn it into the same outcome.
+public struct DeadlineResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapped.Context: RequestContext {
+    public typealias Context = Wrapped.Context
+    let wrapped: Wrapped
+    let deadline: Duration
+
+    public init(_ wrapped: Wrapped, deadline: Duration) {
+        self.wrapped = wrapped
+        self.deadline = deadline
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let wrapped = self.wrapped
+        let deadline = self.deadline
+        let outcome: Response? = try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await wrapped.respond(to: request, context: context) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+        if let outcome { return outcome }
+        context.logger.error("request deadline exceeded", metadata: ["deadline": "\(deadline)"])
+        return try APIError(.serviceUnavailable, code: "timeout", message: "the request could not be completed in time; retry later",
+                            headers: [.retryAfter: "5"]).response(from: request, context: context)
     }
 }

@@ -80,7 +80,7 @@ public struct ServiceRuntime: Sendable {
         router: Router<HotlineRequestContext>, services: [any Service] = []
     ) -> some ApplicationProtocol {
         var app = Application(
-            router: router,
+            responder: DeadlineResponder(router.buildResponder(), deadline: .milliseconds(configuration.requestDeadlineMilliseconds)),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort),
                 serverName: "hotline-\(configuration.serviceName)"),
