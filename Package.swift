@@ -81,6 +81,8 @@ let package = Package(
         .target(
             name: "HotlineReference",
             dependencies: [
+                "HotlineDomain",
+                "HotlinePrivacy",
                 "HotlineStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +127,7 @@ let package = Package(
         ),
         .target(
             name: "RoutingService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlineReference", "HotlinePrivacy",
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Services/Routing/Sources",
             swiftSettings: strictSwift6
@@ -215,6 +217,13 @@ let package = Package(
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/IntakeTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "RoutingTests",
+            dependencies: ["RoutingService", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport"],
+            path: "Tests/RoutingTests",
+            exclude: ["corpus.csv"],
             swiftSettings: strictSwift6
         ),
         .target(

@@ -45,7 +45,7 @@ export HOTLINE_DB_HOST=127.0.0.1 HOTLINE_DB_PORT="$PG_PORT" HOTLINE_KAFKA_BROKER
 
 # Reference data and a local operator key (development mode only: the key is fixed and public).
 "$BIN/hotlinectl" migrate >/dev/null
-"$BIN/hotlinectl" seed --gazetteer "$ROOT/reference/gazetteer.csv"
+"$BIN/hotlinectl" seed --directory "$ROOT/reference"
 DEV_OPERATOR_KEY="hk_local_dev_operator_key"
 "$BIN/hotlinectl" apikey create --role operator --label "local development" --key "$DEV_OPERATOR_KEY" >/dev/null
 for service in "${SERVICES[@]}"; do

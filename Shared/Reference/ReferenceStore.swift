@@ -26,6 +26,16 @@ public struct ReferenceStore: Sendable {
             )
             """,
         ]),
+        Migration(version: 2, name: "datasets", statements: [
+            """
+            CREATE TABLE reference.datasets (
+                name text PRIMARY KEY,
+                version text NOT NULL,
+                content text NOT NULL,
+                loaded_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ]),
     ]
 
     public let postgres: PostgresClient

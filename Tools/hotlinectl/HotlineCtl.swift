@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlinePrivacy
 import HotlineReference
 import HotlineRuntime
 import HotlineStorage
@@ -63,43 +64,47 @@ struct Migrate: AsyncParsableCommand {
 
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate and load reference data files. Nothing is loaded unless everything is valid.")
+        abstract: "Validate and load the reference data files. Nothing is loaded unless every file is valid.",
+        discussion: """
+            Reads gazetteer.csv, targets.csv, members.csv, routing-rules.csv and keywords.csv from the directory.
+            Members' phone numbers are sealed with the PII keys before anything is stored.
+            """)
     @OptionGroup var options: GlobalOptions
 
-    @Option(help: "Gazetteer CSV (code,parent,level,name,alternates).")
-    var gazetteer: String = "reference/gazetteer.csv"
+    @Option(help: "Folder holding the reference files.")
+    var directory: String = "reference"
 
     @Flag(help: "Validate only; write nothing.")
     var dryRun = false
 
     func run() async throws {
-        let text: String
+        var reader = try EnvironmentReader()
+        let keyring = PIIKeyring.fromEnvironment(&reader)
+        let countryCode = reader.string("HOTLINE_DEFAULT_COUNTRY_CODE", default: "223")
+        try reader.validate()
+        let set: ReferenceSet
         do {
-            text = try String(contentsOfFile: gazetteer, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot read \(gazetteer): \(error.localizedDescription)")
-        }
-        let parsed: Gazetteer
-        do {
-            parsed = try Gazetteer.parseCSV(text, file: gazetteer)
+            set = try ReferenceSet.load(directory: directory, protector: PIIProtector(keyring: keyring), defaultCountryCode: countryCode)
         } catch let error as ReferenceDataError {
             throw ValidationError("rejected, nothing loaded: \(error)")
         }
-        // The file states its version in a `# version: X` comment line.
-        let version = text.split(separator: "\n").first { $0.hasPrefix("# version:") }
-            .map { $0.dropFirst("# version:".count).trimmingCharacters(in: .whitespaces) } ?? "unversioned"
         if !dryRun {
             try await withDatabase { client, logger in
                 let store = ReferenceStore(postgres: client)
                 try await store.migrate(logger: logger)
-                try await store.replaceGazetteer(parsed, version: version, logger: logger)
+                try await store.replaceAll(set, logger: logger)
             }
         }
-        let counts = Dictionary(grouping: parsed.places, by: \.level).mapValues(\.count)
-        let summary = PlaceLevel.allCases.compactMap { level in counts[level].map { "\($0) \(level.rawValue)" } }.joined(separator: ", ")
-        try emit(options.json, text: "\(dryRun ? "valid" : "loaded") gazetteer \(version): \(summary)",
-                 object: ["dataset": "gazetteer", "version": version, "loaded": !dryRun,
-                          "counts": Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })])
+        let counts = Dictionary(grouping: set.gazetteer.places, by: \.level).mapValues(\.count)
+        let places = PlaceLevel.allCases.compactMap { level in counts[level].map { "\($0) \(level.rawValue)" } }.joined(separator: ", ")
+        let summary = """
+            \(dryRun ? "valid" : "loaded"): gazetteer \(set.gazetteerVersion) (\(places)); \(set.targets.count) targets; \
+            \(set.members.count) members (numbers sealed); \(set.rules.count) rules; \(set.keywords.count) keywords
+            """
+        try emit(options.json, text: summary, object: [
+            "loaded": !dryRun, "gazetteer_version": set.gazetteerVersion, "places": set.gazetteer.places.count,
+            "targets": set.targets.count, "members": set.members.count, "rules": set.rules.count, "keywords": set.keywords.count,
+        ])
     }
 }
 

@@ -35,19 +35,7 @@ public struct IntakeConfiguration: Sendable {
         }
         configuration.enabledGateways = gateways
 
-        let pseudonymKey = reader.secret("HOTLINE_PII_PSEUDONYM_KEY", developmentDefault: nil)
-        let encryptionKeys = reader.secret("HOTLINE_PII_ENCRYPTION_KEYS", developmentDefault: nil)
-        if let pseudonymKey, let encryptionKeys {
-            do {
-                configuration.keyring = try PIIKeyring(
-                    pseudonymKeyBase64: pseudonymKey, encryptionKeys: encryptionKeys, activeKeyID: reader.values["HOTLINE_PII_ACTIVE_KEY_ID"])
-            } catch {
-                reader.report("\(error)")
-            }
-        } else if (pseudonymKey == nil) != (encryptionKeys == nil) {
-            reader.report("set both HOTLINE_PII_PSEUDONYM_KEY and HOTLINE_PII_ENCRYPTION_KEYS, or neither in development")
-        }
-
+        configuration.keyring = PIIKeyring.fromEnvironment(&reader)
         configuration.defaultCountryCode = reader.string("HOTLINE_DEFAULT_COUNTRY_CODE", default: "223")
         configuration.country = reader.string("HOTLINE_COUNTRY", default: "ML")
         if gateways.contains(.africastalking) {

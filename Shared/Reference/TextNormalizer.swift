@@ -1,0 +1,35 @@
+import Foundation
+
+/// Folds text the way feature-phone users write it: no case, no accents, Arabic letter variants
+/// unified, punctuation as spaces. Used on dictionary terms, place names and report text alike.
+public enum TextNormalizer {
+    public static func normalize(_ text: String) -> String {
+        var folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
+        folded = String(folded.unicodeScalars.compactMap { scalar -> Character? in
+            switch scalar.value {
+            case 0x0623, 0x0625, 0x0622, 0x0671: return "\u{0627}"  // alef with hamza/madda → alef
+            case 0x0629: return "\u{0647}"  // taa marbuta → haa
+            case 0x0649: return "\u{064A}"  // alef maqsura → yaa
+            case 0x064B...0x065F, 0x0670, 0x0640: return nil  // harakat, tatweel
+            case 0x2019, 0x2018, 0x0027, 0x02BC: return " "  // apostrophes split "l'armée"
+            default:
+                let character = Character(scalar)
+                return character.isLetter || character.isNumber ? character : " "
+            }
+        })
+        return folded
+    }
+
+    public static func tokens(_ text: String) -> [String] {
+        normalize(text).split(separator: " ").map { stripArabicArticle(String($0)) }
+    }
+
+    /// "الجهاديون" and "جهاديون" are one word to a reader: drop the article and its clitics.
+    static func stripArabicArticle(_ token: String) -> String {
+        guard let first = token.unicodeScalars.first, (0x0600...0x06FF).contains(first.value) else { return token }
+        for prefix in ["وال", "بال", "فال", "كال", "لل", "ال"] where token.hasPrefix(prefix) && token.count - prefix.count >= 2 {
+            return String(token.dropFirst(prefix.count))
+        }
+        return token
+    }
+}
