@@ -221,7 +221,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RoutingTests",
-            dependencies: ["RoutingService", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport"],
+            dependencies: ["RoutingService", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport", "HotlineKafka",
+                           "HotlineStorage", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/RoutingTests",
             exclude: ["corpus.csv"],
             swiftSettings: strictSwift6

@@ -160,7 +160,7 @@ struct GatewayChannelTests {
         let app = try IntakeHarness.makeApp()
         let probe = try TestEnvironment.database.makeClient(logger: logger)
         try await withRunningServices([probe]) {
-            try await IntakeHarness.seedGazetteer(client: probe)
+            try await IntakeHarness.seedReference(client: probe)
             try await app.test(.router) { client in
                 let phone = IntakeHarness.uniquePhone()
                 let sessionID = "ATUid_\(UUID().uuidString)"

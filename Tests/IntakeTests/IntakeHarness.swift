@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HotlinePrivacy
 import HotlineReference
 import HotlineRuntime
 import HotlineStorage
@@ -35,11 +36,13 @@ struct IntakeHarness {
         return try await store.createKey(role: role, label: "tests", logger: TestEnvironment.logger).key
     }
 
-    static func seedGazetteer(client: PostgresClient) async throws {
+    /// Loads the shipped reference files as `hotlinectl seed` does.
+    static func seedReference(client: PostgresClient) async throws {
         let store = ReferenceStore(postgres: client)
         try await store.migrate(logger: TestEnvironment.logger)
-        let text = try String(contentsOfFile: TestEnvironment.repositoryRoot + "/reference/gazetteer.csv", encoding: .utf8)
-        try await store.replaceGazetteer(try Gazetteer.parseCSV(text), version: "test", logger: TestEnvironment.logger)
+        let set = try ReferenceSet.load(
+            directory: TestEnvironment.repositoryRoot + "/reference", protector: PIIProtector(keyring: .development), defaultCountryCode: "223")
+        try await store.replaceAll(set, logger: TestEnvironment.logger)
     }
 
     static func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
@@ -66,5 +69,13 @@ struct IntakeHarness {
     static func uniquePhone() -> (e164: String, national: String) {
         let national = "7\(Int.random(in: 1_000_000...9_999_999))"
         return ("+223\(national)", national)
+    }
+}
+
+extension IntakeHarness {
+    /// Seeds reference data through a short-lived pool, before the services under test start.
+    static func seedReferenceData() async throws {
+        let client = try TestEnvironment.database.makeClient(logger: TestEnvironment.logger)
+        try await withRunningServices([client]) { try await seedReference(client: client) }
     }
 }

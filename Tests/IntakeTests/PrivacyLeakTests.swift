@@ -29,7 +29,7 @@ struct PrivacyLeakTests {
 
         try await withRunningServices([probe]) {
             let key = try await IntakeHarness.apiKey(role: .operator, client: probe)
-            try await IntakeHarness.seedGazetteer(client: probe)
+            try await IntakeHarness.seedReference(client: probe)
             try await app.test(.router) { client in
                 let sms = [("from", phones[0].e164), ("to", "20123"), ("text", "Vol à Gao"), ("id", UUID().uuidString)]
                 _ = try await client.execute(uri: "/v1/inbound/africastalking/sms?token=\(token)", method: .post, headers: IntakeHarness.formHeaders, body: IntakeHarness.form(sms))

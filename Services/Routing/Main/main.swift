@@ -1,6 +1,7 @@
 import HotlineRuntime
 import RoutingService
 
-await ServiceMain.run(serviceName: "routing", defaultHTTPPort: 8081) { configuration, _, logger in
-    try buildRoutingApplication(configuration: configuration, logger: logger)
+await ServiceMain.run(serviceName: "routing", defaultHTTPPort: 8081) { configuration, reader, logger in
+    let routing = RoutingConfiguration.fromEnvironment(&reader)
+    return try buildRoutingApplication(configuration: configuration, routing: routing, logger: logger)
 }

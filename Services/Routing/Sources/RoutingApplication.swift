@@ -1,19 +1,60 @@
 import HotlineDomain
+import HotlineReference
 import HotlineRuntime
 import HotlineStorage
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
-/// Builds the routing service: consumes received reports and records each as a routed case.
-public func buildRoutingApplication(configuration: ServiceConfiguration, logger: Logger) throws -> some ApplicationProtocol {
-    let runtime = try ServiceRuntime(
-        configuration: configuration, schema: .routing, migrations: RoutingMigrations.all, logger: logger)
-    let consumer = try runtime.makeConsumer(groupID: "hotline-routing", topics: [Topic.reportsReceived])
-    let recorder = ReceivedReportRecorder(postgres: runtime.postgres, logger: logger)
-    let worker = runtime.makeWorker(consumer: consumer) { message in
-        try await recorder.handle(message)
+/// Routing's own settings (see the README's table).
+public struct RoutingConfiguration: Sendable {
+    /// The deployment's country: places are searched there first, and unknown places route to it.
+    public var country: String = "ML"
+    public var referenceRefreshSeconds: Int = 60
+
+    public init() {}
+
+    public static func fromEnvironment(_ reader: inout EnvironmentReader) -> RoutingConfiguration {
+        var configuration = RoutingConfiguration()
+        configuration.country = reader.string("HOTLINE_COUNTRY", default: "ML")
+        configuration.referenceRefreshSeconds = reader.int("HOTLINE_REFERENCE_REFRESH_SECONDS", default: 60)
+        return configuration
     }
-    return runtime.makeApplication(router: runtime.router(), services: [consumer, worker])
+}
+
+/// Builds the routing service: understands each report and sends it to the right targets.
+public func buildRoutingApplication(
+    configuration: ServiceConfiguration, routing: RoutingConfiguration = RoutingConfiguration(), logger: Logger
+) throws -> some ApplicationProtocol {
+    let runtime = try ServiceRuntime(
+        configuration: configuration, schema: .routing, migrations: RoutingMigrations.all, logger: logger,
+        sharedSchemas: [(ReferenceStore.schema, ReferenceStore.migrations)])
+    let references = ReferenceCache(
+        store: ReferenceStore(postgres: runtime.postgres), country: routing.country,
+        refreshInterval: .seconds(routing.referenceRefreshSeconds))
+    let consumer = try runtime.makeConsumer(groupID: "hotline-routing", topics: [Topic.reportsReceived])
+    let handler = CaseRoutingHandler(postgres: runtime.postgres, outbox: runtime.outbox, references: references, logger: logger)
+    let worker = runtime.makeWorker(consumer: consumer) { message in
+        try await handler.handle(message)
+    }
+    // No report is consumed before reference data is there to route it.
+    let gatedWorker = ReferenceGatedService(references: references, logger: logger, service: worker)
+    return runtime.makeApplication(router: runtime.router(), services: [consumer, gatedWorker])
+}
+
+struct ReferenceGatedService<Wrapped: Service>: Service {
+    let references: ReferenceCache
+    let logger: Logger
+    let service: Wrapped
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await references.waitUntilLoaded(logger: logger) }
+        } catch is CancellationError {
+            return
+        }
+        try await service.run()
+    }
 }
 
 enum RoutingMigrations {
@@ -34,6 +75,33 @@ enum RoutingMigrations {
                 target text NOT NULL
             )
             """,
+        ]),
+        Migration(version: 3, name: "routing decisions", statements: [
+            """
+            ALTER TABLE routing.cases
+                ADD COLUMN primary_category text,
+                ADD COLUMN priority text,
+                ADD COLUMN categories jsonb,
+                ADD COLUMN place_code text,
+                ADD COLUMN place_level text,
+                ADD COLUMN place_ambiguous boolean NOT NULL DEFAULT false,
+                ADD COLUMN targets jsonb,
+                ADD COLUMN rule_reason text,
+                ADD COLUMN text text,
+                ADD COLUMN text_restricted boolean NOT NULL DEFAULT false,
+                ADD COLUMN reporter_pseudonym text
+            """,
+            """
+            CREATE TABLE routing.case_targets (
+                case_id uuid NOT NULL REFERENCES routing.cases (case_id),
+                target_code text NOT NULL,
+                target_type text NOT NULL,
+                role text NOT NULL,
+                restricted boolean NOT NULL,
+                PRIMARY KEY (case_id, target_code)
+            )
+            """,
+            "CREATE INDEX case_targets_target ON routing.case_targets (target_code)",
         ]),
     ]
 }

@@ -1,0 +1,97 @@
+import Foundation
+import HotlineDomain
+import HotlineKafka
+import HotlineStorage
+import Logging
+import Metrics
+import PostgresNIO
+
+/// Routes each received report exactly once, however often Kafka delivers it.
+///
+/// The case, its targets, the `hotline.cases.routed` event and every notification request are
+/// written in one transaction with the inbox mark, so a redelivery finds the work done and a
+/// crash mid-way leaves nothing half-routed.
+struct CaseRoutingHandler: Sendable {
+    let postgres: PostgresClient
+    let outbox: Outbox
+    let references: ReferenceCache
+    let logger: Logger
+    private let inbox = Inbox(schema: .routing, consumer: "routing.reports-received")
+    static let source = "/hotline/routing"
+
+    func handle(_ message: KafkaConsumerMessage) async throws {
+        let envelope: EventEnvelope<ReportReceived>
+        do {
+            envelope = try EventCoding.decode(ReportReceived.self, from: message.value)
+        } catch {
+            throw PermanentHandlerError("undecodable \(Topic.reportsReceived) record: \(error)")
+        }
+        guard envelope.type == ReportReceived.eventType else {
+            throw PermanentHandlerError("unsupported event type \(envelope.type)")
+        }
+        let report = envelope.data
+        let router = try await references.router(logger: logger)
+        let started = ContinuousClock.now
+        let outcome = router.route(report, caseID: UUID(), routedAt: Date())
+        Timer(label: "hotline_routing_decision_duration_seconds").record(duration: ContinuousClock.now - started)
+
+        let routed = try await postgres.inTransaction(logger: logger) { connection -> Bool in
+            guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger) else { return false }
+            guard try await insertCase(outcome.routed, eventID: envelope.id, fullText: report.text, on: connection) else { return false }
+            try await outbox.enqueue(
+                try .envelope(topic: Topic.casesRouted, key: outcome.routed.caseID.uuidString.lowercased(), source: Self.source,
+                              type: CaseRouted.eventType, subject: report.referenceCode.value, data: outcome.routed),
+                on: connection, logger: logger)
+            for request in outcome.notifications {
+                try await outbox.enqueue(
+                    try .envelope(topic: Topic.notificationsRequested, key: request.notificationID, source: Self.source,
+                                  type: NotificationRequested.eventType, subject: report.referenceCode.value, data: request),
+                    on: connection, logger: logger)
+            }
+            return true
+        }
+        var metadata: Logger.Metadata = ["event_id": "\(envelope.id)", "reference_code": "\(report.referenceCode)"]
+        guard routed else {
+            logger.info("duplicate delivery ignored", metadata: metadata)
+            return
+        }
+        metadata["category"] = "\(outcome.routed.primaryCategory.rawValue)"
+        metadata["priority"] = "\(outcome.routed.priority.rawValue)"
+        metadata["place"] = "\(outcome.routed.place.code ?? "unknown")"
+        metadata["rule"] = "\(outcome.routed.rule.id)"
+        logger.info("case routed", metadata: metadata)
+        Counter(label: "hotline_cases_routed_total", dimensions: [
+            ("category", outcome.routed.primaryCategory.rawValue), ("priority", outcome.routed.priority.rawValue),
+        ]).increment()
+    }
+
+    /// Returns false when the report already has a case (a second event for the same report).
+    private func insertCase(_ routed: CaseRouted, eventID: String, fullText: String, on connection: PostgresConnection) async throws -> Bool {
+        let encoder = JSONEncoder()
+        let categories = String(decoding: try encoder.encode(routed.categories), as: UTF8.self)
+        let targets = String(decoding: try encoder.encode(routed.targets), as: UTF8.self)
+        let lead = routed.targets.first { $0.role == .lead }?.code ?? "none"
+        let rows = try await connection.query("""
+            INSERT INTO routing.cases
+                (case_id, report_id, reference_code, source_event_id, channel, language, received_at, routed_at, rule, target,
+                 primary_category, priority, categories, place_code, place_level, place_ambiguous, targets, rule_reason, text,
+                 text_restricted, reporter_pseudonym)
+            VALUES (\(routed.caseID), \(routed.reportID.uuid), \(routed.referenceCode.value), \(eventID), \(routed.channel.rawValue),
+                    \(routed.language), \(routed.receivedAt), \(routed.routedAt), \(routed.rule.id), \(lead),
+                    \(routed.primaryCategory.rawValue), \(routed.priority.rawValue), \(categories)::jsonb, \(routed.place.code),
+                    \(routed.place.level), \(routed.place.ambiguous), \(targets)::jsonb, \(routed.rule.why), \(fullText),
+                    \(routed.textRestricted), \(routed.reporter?.pseudonym))
+            ON CONFLICT (report_id) DO NOTHING RETURNING 1
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows { inserted = true }
+        guard inserted else { return false }
+        for target in routed.targets {
+            try await connection.query("""
+                INSERT INTO routing.case_targets (case_id, target_code, target_type, role, restricted)
+                VALUES (\(routed.caseID), \(target.code), \(target.type.rawValue), \(target.role.rawValue), \(target.restricted))
+                """, logger: logger)
+        }
+        return true
+    }
+}
