@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "hotline-accountability", targets: ["hotline-accountability"]),
         .executable(name: "hotline-notification", targets: ["hotline-notification"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
+        // For the separate benchmark package in Benchmarks/.
+        .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -140,8 +142,13 @@ let package = Package(
         ),
         .target(
             name: "AccountabilityService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
-                           .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlineReference",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Services/Accountability/Sources",
             swiftSettings: strictSwift6
         ),
@@ -162,6 +169,13 @@ let package = Package(
             name: "hotline-notification",
             dependencies: ["NotificationService", "HotlineRuntime"],
             path: "Services/Notification/Main",
+            swiftSettings: strictSwift6
+        ),
+
+        .target(
+            name: "HotlineBenchmarkSupport",
+            dependencies: ["RoutingService", "HotlineReference", "HotlinePrivacy", "HotlineDomain"],
+            path: "Shared/BenchmarkSupport",
             swiftSettings: strictSwift6
         ),
 
@@ -225,6 +239,15 @@ let package = Package(
                            "HotlineStorage", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/RoutingTests",
             exclude: ["corpus.csv"],
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "AccountabilityTests",
+            dependencies: ["AccountabilityService", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport",
+                           "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/AccountabilityTests",
             swiftSettings: strictSwift6
         ),
         .target(

@@ -46,25 +46,6 @@ public struct ReferenceStore: Sendable {
         try await MigrationRunner(schema: Self.schema, migrations: Self.migrations).migrate(client: postgres, logger: logger)
     }
 
-    /// Replaces the gazetteer in one transaction: readers see the old set or the new, never a mix.
-    public func replaceGazetteer(_ gazetteer: Gazetteer, version: String, logger: Logger) async throws {
-        try await postgres.inTransaction(logger: logger) { connection in
-            // Two loads at once would each delete, then collide on insert: take turns.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('hotline.reference.gazetteer'))", logger: logger)
-            try await connection.query("DELETE FROM reference.places", logger: logger)
-            for place in gazetteer.places {
-                try await connection.query("""
-                    INSERT INTO reference.places (code, parent_code, level, name, alternates)
-                    VALUES (\(place.code), \(place.parentCode), \(place.level.rawValue), \(place.name), \(place.alternates))
-                    """, logger: logger)
-            }
-            try await connection.query("""
-                INSERT INTO reference.versions (dataset, version) VALUES ('gazetteer', \(version))
-                ON CONFLICT (dataset) DO UPDATE SET version = EXCLUDED.version, loaded_at = now()
-                """, logger: logger)
-        }
-    }
-
     public func loadGazetteer(logger: Logger) async throws -> Gazetteer {
         var places: [Place] = []
         let rows = try await postgres.query(

@@ -22,7 +22,17 @@ public struct Principal: Sendable, Hashable {
     public var role: AccessRole
     /// Place codes the caller may see; empty means national scope.
     public var scope: [String]
+    /// For a protected partner's key: the target whose restricted (GBV) cases it may see.
+    public var target: String?
     public var label: String
+
+    public init(keyID: String, role: AccessRole, scope: [String], target: String? = nil, label: String) {
+        self.keyID = keyID
+        self.role = role
+        self.scope = scope
+        self.target = target
+        self.label = label
+    }
 }
 
 /// API keys, stored only as SHA-256 hashes with a role and a jurisdiction scope (schema `access`).
@@ -43,6 +53,9 @@ public struct AccessStore: Sendable {
             )
             """,
         ]),
+        Migration(version: 2, name: "partner target", statements: [
+            "ALTER TABLE access.api_keys ADD COLUMN target text",
+        ]),
     ]
 
     public let postgres: PostgresClient
@@ -54,7 +67,7 @@ public struct AccessStore: Sendable {
     }
 
     /// Creates a key and returns it in clear, once. `explicitKey` exists for local development only.
-    public func createKey(role: AccessRole, label: String, scope: [String] = [], explicitKey: String? = nil, logger: Logger) async throws -> (keyID: String, key: String) {
+    public func createKey(role: AccessRole, label: String, scope: [String] = [], target: String? = nil, explicitKey: String? = nil, logger: Logger) async throws -> (keyID: String, key: String) {
         let keyID = String(UUID().uuidString.lowercased().prefix(8))
         let key: String
         if let explicitKey {
@@ -65,8 +78,8 @@ public struct AccessStore: Sendable {
             key = "hk_\(keyID)_\(secret)"
         }
         try await postgres.query("""
-            INSERT INTO access.api_keys (key_id, key_hash, role, label, scope)
-            VALUES (\(keyID), \(WebhookSignature.apiKeyHash(key)), \(role.rawValue), \(label), \(scope))
+            INSERT INTO access.api_keys (key_id, key_hash, role, label, scope, target)
+            VALUES (\(keyID), \(WebhookSignature.apiKeyHash(key)), \(role.rawValue), \(label), \(scope), \(target))
             ON CONFLICT (key_hash) DO NOTHING
             """, logger: logger)
         return (keyID, key)
@@ -82,22 +95,22 @@ public struct AccessStore: Sendable {
     public func list(logger: Logger) async throws -> [(Principal, revoked: Bool)] {
         var result: [(Principal, revoked: Bool)] = []
         let rows = try await postgres.query(
-            "SELECT key_id, role, label, scope, revoked_at IS NOT NULL FROM access.api_keys ORDER BY created_at", logger: logger)
-        for try await (keyID, role, label, scope, revoked) in rows.decode((String, String, String, [String], Bool).self) {
+            "SELECT key_id, role, label, scope, target, revoked_at IS NOT NULL FROM access.api_keys ORDER BY created_at", logger: logger)
+        for try await (keyID, role, label, scope, target, revoked) in rows.decode((String, String, String, [String], String?, Bool).self) {
             guard let role = AccessRole(rawValue: role) else { continue }
-            result.append((Principal(keyID: keyID, role: role, scope: scope, label: label), revoked))
+            result.append((Principal(keyID: keyID, role: role, scope: scope, target: target, label: label), revoked))
         }
         return result
     }
 
     public func principal(forKey key: String, logger: Logger) async throws -> Principal? {
         let rows = try await postgres.query("""
-            SELECT key_id, role, label, scope FROM access.api_keys
+            SELECT key_id, role, label, scope, target FROM access.api_keys
             WHERE key_hash = \(WebhookSignature.apiKeyHash(key)) AND revoked_at IS NULL
             """, logger: logger)
-        for try await (keyID, role, label, scope) in rows.decode((String, String, String, [String]).self) {
+        for try await (keyID, role, label, scope, target) in rows.decode((String, String, String, [String], String?).self) {
             guard let role = AccessRole(rawValue: role) else { return nil }
-            return Principal(keyID: keyID, role: role, scope: scope, label: label)
+            return Principal(keyID: keyID, role: role, scope: scope, target: target, label: label)
         }
         return nil
     }

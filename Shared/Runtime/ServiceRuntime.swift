@@ -67,6 +67,11 @@ public struct ServiceRuntime: Sendable {
             consumer: consumer, deadLetterProducer: producer, logger: logger, handler: handler))
     }
 
+    /// Runs `service` once migrations and topics are ready.
+    public func afterStartup(_ service: some Service) -> some Service {
+        StartupGatedService(latch: startup, service: service)
+    }
+
     public func router() -> Router<HotlineRequestContext> {
         let router = Router(context: HotlineRequestContext.self)
         router.add(middleware: JSONErrorMiddleware())

@@ -1,6 +1,6 @@
 import AccountabilityService
 import HotlineRuntime
 
-await ServiceMain.run(serviceName: "accountability", defaultHTTPPort: 8082) { configuration, _, logger in
-    try buildAccountabilityApplication(configuration: configuration, logger: logger)
+await ServiceMain.run(serviceName: "accountability", defaultHTTPPort: 8082) { configuration, reader, logger in
+    try buildAccountabilityApplication(configuration: configuration, environment: &reader, logger: logger)
 }

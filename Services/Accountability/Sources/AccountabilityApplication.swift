@@ -1,13 +1,83 @@
+import HotlineDomain
+import HotlineKafka
+import HotlineReference
 import HotlineRuntime
 import HotlineStorage
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
-/// Builds the accountability service. So far it owns its schema, its outbox and its health
-/// endpoints; case lifecycle, deadlines and escalation arrive with the accountability issue.
-public func buildAccountabilityApplication(configuration: ServiceConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+/// Builds the accountability service: opens a case for each routed event, applies responders'
+/// SMS commands, runs the deadline scheduler, and serves the coordinators' API.
+public func buildAccountabilityApplication(
+    configuration: ServiceConfiguration, environment: inout EnvironmentReader, logger: Logger
+) throws -> some ApplicationProtocol {
+    try buildAccountabilityApplication(configuration: configuration, settings: .fromEnvironment(&environment),
+                                       clock: SystemCaseClock(), logger: logger)
+}
+
+package func buildAccountabilityApplication(
+    configuration: ServiceConfiguration, settings: AccountabilitySettings, clock: any CaseClock, logger: Logger
+) throws -> some ApplicationProtocol {
     let runtime = try ServiceRuntime(
-        configuration: configuration, schema: .accountability,
-        migrations: [.messaging(schema: .accountability, version: 1)], logger: logger)
-    return runtime.makeApplication(router: runtime.router())
+        configuration: configuration, schema: .accountability, migrations: AccountabilityMigrations.all, logger: logger,
+        sharedSchemas: [(ReferenceStore.schema, ReferenceStore.migrations), (AccessStore.schema, AccessStore.migrations)])
+    let directory = DirectoryCache(store: ReferenceStore(postgres: runtime.postgres), deadlines: settings.deadlines,
+                                   refreshInterval: .seconds(settings.referenceRefreshSeconds))
+    let desk = CaseDesk(postgres: runtime.postgres, outbox: runtime.outbox, directory: directory, clock: clock,
+                        settings: settings, logger: logger)
+
+    let consumer = try runtime.makeConsumer(groupID: "hotline-accountability", topics: [Topic.casesRouted, Topic.commandsReceived])
+    let worker = runtime.makeWorker(consumer: consumer) { message in
+        try await AccountabilityMessages.handle(message, desk: desk)
+    }
+    let scheduler = DeadlineScheduler(desk: desk, interval: settings.schedulerInterval, logger: logger)
+
+    let router = runtime.router()
+    CasesController(desk: desk, queries: PostgresCaseQueries(postgres: runtime.postgres), access: AccessStore(postgres: runtime.postgres))
+        .addRoutes(to: router.group("v1"))
+    // Nothing is decided before the directory of committees and members is loaded.
+    return runtime.makeApplication(router: router, services: [
+        consumer, DirectoryGatedService(directory: directory, logger: logger, services: [worker, runtime.afterStartup(scheduler)]),
+    ])
+}
+
+/// Decodes a record from either topic and hands it to the desk.
+enum AccountabilityMessages {
+    static func handle(_ message: KafkaConsumerMessage, desk: CaseDesk) async throws {
+        guard let type = try? EventCoding.header(from: message.value).type else {
+            throw PermanentHandlerError("\(message.topic) record is not a CloudEvents envelope")
+        }
+        do {
+            switch type {
+            case CaseRouted.eventType:
+                try await desk.open(try EventCoding.decode(CaseRouted.self, from: message.value))
+            case CommandReceived.eventType:
+                try await desk.handle(try EventCoding.decode(CommandReceived.self, from: message.value))
+            default:
+                throw PermanentHandlerError("unsupported event type \(type) on \(message.topic)")
+            }
+        } catch let error as DecodingError {
+            throw PermanentHandlerError("undecodable \(message.topic) record: \(error)")
+        }
+    }
+}
+
+struct DirectoryGatedService: Service {
+    let directory: DirectoryCache
+    let logger: Logger
+    let services: [any Service]
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await directory.waitUntilLoaded(logger: logger) }
+        } catch is CancellationError {
+            return
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+        }
+    }
 }
