@@ -90,6 +90,16 @@ install_python_tools() {
   fi
 }
 
+install_deploy_validation_tools() {
+  # scripts/validate_deploy.sh: promtool (Debian's prometheus package; its daemon is never started),
+  # Kubernetes JSON schemas bundled by kubernetes-validate, and check-jsonschema for the compose file.
+  apt_install prometheus
+  if ! "$TOOLS/venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("kubernetes-validate") != "1.37.0" or m.version("check-jsonschema") != "0.39.0")' 2>/dev/null; then
+    log "installing deployment validators (kubernetes-validate, check-jsonschema)"
+    "$TOOLS/venv/bin/pip" install -q "kubernetes-validate==1.37.0" "check-jsonschema==0.39.0"
+  fi
+}
+
 install_tansu() {
   if [ -x "$TOOLS/bin/tansu" ]; then
     return 0
@@ -120,4 +130,5 @@ install_postgres
 install_rdkafka
 install_tansu
 install_python_tools
+install_deploy_validation_tools
 log "ready: librdkafka $(PKG_CONFIG_PATH=/usr/local/lib/pkgconfig pkg-config --modversion rdkafka), tansu at $TOOLS/bin/tansu"

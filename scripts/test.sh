@@ -11,6 +11,8 @@ bash "$ROOT/scripts/bootstrap.sh"
 # No Docker engine here: check the compose file's schema and interpolation instead of running it.
 HOTLINE_DB_PASSWORD=validation-only docker-compose -f "$ROOT/docker-compose.yml" config -q
 echo "docker-compose.yml: valid"
+# Kubernetes manifests, the compose-spec schema, Prometheus rules and the Grafana dashboard.
+bash "$ROOT/scripts/validate_deploy.sh"
 
 export STACK_DIR="$ROOT/.tools/stack-test"
 export PG_PORT="${HOTLINE_TEST_DB_PORT:-56432}"
