@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
-                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy",
+                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -74,6 +74,8 @@ public struct ServiceRuntime: Sendable {
 
     public func router() -> Router<HotlineRequestContext> {
         let router = Router(context: HotlineRequestContext.self)
+        // Request counts and latency histograms (hb_requests, http_server_request_duration) per route.
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         HealthController(serviceName: configuration.serviceName, postgres: postgres, producer: producer, startup: startup)
             .addRoutes(to: router)

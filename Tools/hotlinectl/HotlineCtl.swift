@@ -11,9 +11,9 @@ import PostgresNIO
 struct HotlineCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotlinectl",
-        abstract: "Operate a hotline deployment: reference data, API keys, migrations.",
+        abstract: "Operate a hotline deployment: reference data, API keys, migrations, cases and their audit trail.",
         discussion: "Reads the same HOTLINE_* environment variables as the services (see the README).",
-        subcommands: [Migrate.self, Seed.self, APIKey.self])
+        subcommands: [Migrate.self, Seed.self, APIKey.self, Audit.self, CaseCommand.self])
 }
 
 struct GlobalOptions: ParsableArguments {
@@ -118,6 +118,7 @@ struct APIKey: AsyncParsableCommand {
         @Option(help: "operator, coordinator or admin.") var role: String
         @Option(help: "Who holds the key, e.g. \"Mopti call centre\".") var label: String
         @Option(parsing: .upToNextOption, help: "Place codes the key is limited to (coordinators).") var scope: [String] = []
+        @Option(help: "For a protected partner's key: the target whose restricted (GBV) cases it may see.") var target: String?
         @Option(help: "Use this exact key (development mode only).") var key: String?
 
         func run() async throws {
@@ -130,7 +131,7 @@ struct APIKey: AsyncParsableCommand {
             let created = try await withDatabase { client, logger in
                 let store = AccessStore(postgres: client)
                 try await store.migrate(logger: logger)
-                return try await store.createKey(role: parsedRole, label: label, scope: scope, explicitKey: key, logger: logger)
+                return try await store.createKey(role: parsedRole, label: label, scope: scope, target: target, explicitKey: key, logger: logger)
             }
             try emit(options.json, text: "key \(created.keyID) (\(parsedRole.rawValue)): \(created.key)\nstore it now; it is not shown again",
                      object: ["key_id": created.keyID, "role": parsedRole.rawValue, "key": created.key])

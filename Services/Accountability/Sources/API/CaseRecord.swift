@@ -1,5 +1,6 @@
 import Foundation
 import HotlineDomain
+import Logging
 import PostgresNIO
 
 /// Everything known about a case, for coordinators and for the printable record.
@@ -25,7 +26,19 @@ package struct CaseRecord: Sendable {
     package var headHash: String { history.last?.link.hash ?? AuditChain.genesis }
 }
 
-extension CaseDesk {
+/// Reads whole case records; used by the API and by `hotlinectl case show`.
+package struct CaseRecords: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+    let ledger: CaseLedger
+
+    package init(postgres: PostgresClient, logger: Logger) {
+        self.postgres = postgres
+        self.logger = logger
+        self.ledger = CaseLedger(logger: logger)
+    }
+
+    /// Nil when no case has the code, or when `scope` may not see it.
     package func record(of code: ReferenceCode, scope: CaseScope?) async throws -> CaseRecord? {
         try await postgres.withConnection { connection -> CaseRecord? in
             guard let snapshot = try await ledger.find(code: code, on: connection) else { return nil }

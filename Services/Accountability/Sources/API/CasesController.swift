@@ -62,7 +62,7 @@ struct CasesController: Sendable {
 
     @Sendable func show(request: Request, context: HotlineRequestContext) async throws -> Response {
         let (_, scope) = try await principal(request, context)
-        guard let record = try await desk.record(of: try code(context), scope: scope) else { throw Self.notFound }
+        guard let record = try await desk.records.record(of: try code(context), scope: scope) else { throw Self.notFound }
         let snapshot = record.snapshot
         let history: [[String: Any]] = record.history.map { entry in
             var item: [String: Any] = ["sequence": entry.link.sequence, "kind": entry.link.kind, "actor": entry.link.actorID,
@@ -90,7 +90,7 @@ struct CasesController: Sendable {
 
     @Sendable func printable(request: Request, context: HotlineRequestContext) async throws -> Response {
         let (_, scope) = try await principal(request, context)
-        guard let record = try await desk.record(of: try code(context), scope: scope) else { throw Self.notFound }
+        guard let record = try await desk.records.record(of: try code(context), scope: scope) else { throw Self.notFound }
         if request.uri.queryParameters["format"] == "text" {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: .init(string: CaseRecordRenderer.text(record))))

@@ -32,6 +32,8 @@ package struct CaseDesk: Sendable {
         self.ledger = CaseLedger(logger: logger)
     }
 
+    package var records: CaseRecords { CaseRecords(postgres: postgres, logger: logger) }
+
     /// The outcome of an action: the case as it now stands, or why nothing changed.
     package enum ActionOutcome: Sendable {
         case done(CaseSnapshot)
