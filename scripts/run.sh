@@ -48,6 +48,8 @@ export HOTLINE_DB_HOST=127.0.0.1 HOTLINE_DB_PORT="$PG_PORT" HOTLINE_KAFKA_BROKER
 "$BIN/hotlinectl" seed --directory "$ROOT/reference"
 DEV_OPERATOR_KEY="hk_local_dev_operator_key"
 "$BIN/hotlinectl" apikey create --role operator --label "local development" --key "$DEV_OPERATOR_KEY" >/dev/null
+DEV_COORDINATOR_KEY="hk_local_dev_coordinator_key"
+"$BIN/hotlinectl" apikey create --role coordinator --label "local national coordination" --key "$DEV_COORDINATOR_KEY" >/dev/null
 for service in "${SERVICES[@]}"; do
   HOTLINE_HTTP_PORT="${PORTS[$service]}" "$BIN/hotline-$service" >"$STACK_DIR/logs/$service.log" 2>&1 &
   PIDS+=($!)
@@ -83,6 +85,13 @@ cat <<MSG
 
     PGPASSWORD=hotline psql -h 127.0.0.1 -p $PG_PORT -U hotline hotline \\
       -c 'SELECT reference_code, rule, target, routed_at FROM routing.cases ORDER BY routed_at DESC LIMIT 5'
+
+  Follow the case as a national coordinator (accountability), then act on it:
+
+    curl -s -H "Authorization: Bearer $DEV_COORDINATOR_KEY" 'http://127.0.0.1:8082/v1/cases?limit=5'
+    curl -s -H "Authorization: Bearer $DEV_COORDINATOR_KEY" -H 'Content-Type: application/json' \\
+      -d '{"action":"acknowledge"}' http://127.0.0.1:8082/v1/cases/<code>/actions
+    curl -s -H "Authorization: Bearer $DEV_COORDINATOR_KEY" 'http://127.0.0.1:8082/v1/cases/<code>/record?format=text'
 
   Health, readiness and metrics: http://127.0.0.1:{8080..8083}/healthz, /readyz, /metrics
   Logs: $STACK_DIR/logs/*.log      Ctrl-C stops everything.
