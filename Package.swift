@@ -111,6 +111,15 @@ let package = Package(
             swiftSettings: strictSwift6
         ),
 
+        .target(
+            name: "HotlineOperations",
+            dependencies: ["HotlineDomain", "HotlinePrivacy", "HotlineReference", "HotlineStorage",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Operations",
+            swiftSettings: strictSwift6
+        ),
+
         // MARK: Services (a library each, so tests can build them, plus a thin executable)
 
         .target(
@@ -184,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
-                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain",
+                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain", "HotlineOperations", "HotlineKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -243,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccountabilityTests",
-            dependencies: ["AccountabilityService", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport",
+            dependencies: ["AccountabilityService", "HotlineOperations", "HotlineReference", "HotlineDomain", "HotlinePrivacy", "HotlineTestSupport",
                            "HotlineKafka", "HotlineStorage", "HotlineRuntime",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -15,6 +15,7 @@ public final class KafkaConsumer: Service, Sendable {
     private let client: RdKafkaClient
     private let pollThread: NIOThreadPool
     private let state = NIOLockedValueBox(ConsumerStateMachine())
+    private let lagReportedAt = NIOLockedValueBox(ContinuousClock.now)
     private let configuration: KafkaConsumerConfiguration
     private let logger: Logger
 
@@ -50,14 +51,29 @@ public final class KafkaConsumer: Service, Sendable {
                 break
             }
             let timeout = configuration.pollTimeoutMilliseconds
-            let message = try await pollThread.runIfActive { [client] in
-                try client.pollMessage(timeoutMilliseconds: timeout)
+            let reportLag = lagReportedAt.withLockedValue { last in
+                guard ContinuousClock.now - last >= .seconds(10) else { return false }
+                last = .now
+                return true
             }
+            let (message, lag) = try await pollThread.runIfActive { [client] in
+                (try client.pollMessage(timeoutMilliseconds: timeout), reportLag ? client.assignmentLag() : nil)
+            }
+            if let lag { recordLag(lag) }
             if let message {
                 state.withLockedValue { $0.didReceive() }
                 Counter(label: "hotline_kafka_consumed_total", dimensions: [("topic", message.topic)]).increment()
                 return message
             }
+        }
+    }
+
+    /// `hotline_kafka_consumer_lag{group,topic}`: records behind the partition ends this member owns.
+    private func recordLag(_ partitions: [RdKafkaClient.PartitionLag]) {
+        let byTopic = Dictionary(grouping: partitions, by: \.topic).mapValues { $0.reduce(0) { $0 + $1.lag } }
+        for topic in configuration.topics {
+            Gauge(label: "hotline_kafka_consumer_lag", dimensions: [("group", configuration.groupID), ("topic", topic)])
+                .record(byTopic[topic] ?? 0)
         }
     }
 

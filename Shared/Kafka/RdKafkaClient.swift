@@ -11,7 +11,7 @@ final class RdKafkaClient: @unchecked Sendable {
     enum Kind: Sendable { case producer, consumer }
 
     let kind: Kind
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// The queue events are polled from: the main queue for producers, the consumer queue for consumers.
     private let eventQueue: OpaquePointer
     private let logger: Logger

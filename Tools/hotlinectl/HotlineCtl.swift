@@ -13,7 +13,7 @@ struct HotlineCtl: AsyncParsableCommand {
         commandName: "hotlinectl",
         abstract: "Operate a hotline deployment: reference data, API keys, migrations, cases and their audit trail.",
         discussion: "Reads the same HOTLINE_* environment variables as the services (see the README).",
-        subcommands: [Migrate.self, Seed.self, APIKey.self, Audit.self, CaseCommand.self])
+        subcommands: [Migrate.self, Seed.self, APIKey.self, Topics.self, OutboxCommand.self, DeadLetters.self, Audit.self, CaseCommand.self, Retention.self, Keys.self])
 }
 
 struct GlobalOptions: ParsableArguments {
@@ -28,7 +28,10 @@ func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient, Logger) async 
     try reader.validate()
     var logger = Logger(label: "hotlinectl")
     logger.logLevel = .warning
-    let client = try configuration.database.makeClient(logger: logger)
+    // The pool's own chatter (e.g. leasing before run() has started) is not for operators.
+    var poolLogger = logger
+    poolLogger.logLevel = .error
+    let client = try configuration.database.makeClient(logger: poolLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()
