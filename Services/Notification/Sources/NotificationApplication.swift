@@ -26,7 +26,7 @@ public func buildNotificationApplication(
     let requests = RequestStore(postgres: runtime.postgres, log: log, quietHours: quietHours, defaultLanguage: notification.defaultLanguage)
 
     let consumer = try runtime.makeConsumer(
-        groupID: "hotline-notification", topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
+        groupID: notification.consumerGroup, topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
     let handler = NotificationEventHandler(requests: requests, logger: logger)
     let worker = runtime.makeWorker(consumer: consumer) { message in try await handler.handle(message) }
 
