@@ -3,6 +3,8 @@ import HotlineDomain
 import HotlineFakeGateway
 import HotlineKafka
 import HotlinePrivacy
+import HotlineRuntime
+import HotlineStorage
 import HotlineTestSupport
 @testable import NotificationService
 import PostgresNIO
@@ -41,20 +43,21 @@ extension NotificationServiceTests {
         }
     }
 
-    /// Runs an instance whose gateway client never returns, and kills it (task cancellation)
-    /// once the send is under way: the claim is committed, the result never recorded.
+    /// Runs a dispatcher whose gateway client never returns, and kills it (task cancellation)
+    /// once the send is under way: the claim is committed, the result never recorded. Only the
+    /// dispatcher dies (a dead consumer would linger in the broker's group), and a fresh
+    /// instance of the whole service takes over.
     func crashMidSend(_ kind: NotificationConfiguration.ProviderKind, sendsBeforeCrash: Bool, gateway: FakeGateway,
                       request: NotificationRequested, probe: PostgresClient) async throws {
-        var configuration = NotificationHarness.configuration(kind, gateway: gateway)
-        // A killed consumer stays a member of its group until the broker expires it (Tansu
-        // never does), so the doomed instance gets a group of its own; it consumes nothing.
-        configuration.consumerGroup = TestEnvironment.uniqueName("hotline-notification-doomed")
+        let configuration = NotificationHarness.configuration(kind, gateway: gateway)
         let crashing = CrashingProvider(wrapping: makeProvider(configuration, logger: logger), sendsBeforeCrash: sendsBeforeCrash)
-        let doomed = try NotificationHarness.app(configuration, provider: crashing)
+        let started = StartupLatch()
+        started.open()
+        let doomed = makeDispatcher(postgres: probe, notification: configuration, provider: crashing,
+                                    log: StatusLog(outbox: Outbox(schema: .notification), instance: "doomed"),
+                                    keyring: .development, startup: started, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await ServiceGroup(configuration: .init(services: [doomed], logger: logger)).run()
-            }
+            group.addTask { try await doomed.run() }
             try await NotificationHarness.store([request], client: probe)
             try await eventually("the doomed instance is mid-send") { crashing.callCount == 1 }
             group.cancelAll()
