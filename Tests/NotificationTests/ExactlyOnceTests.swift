@@ -168,8 +168,9 @@ extension NotificationServiceTests {
             try await eventually("fake gateway listening") { gateway.port != nil }
             var configuration = NotificationHarness.configuration(.twilio, gateway: gateway)
             configuration.dispatchers = 3
-            let first = try NotificationHarness.app(configuration)
-            let second = try NotificationHarness.app(configuration)
+            let group = TestEnvironment.uniqueName("hotline-notification")
+            let first = try NotificationHarness.app(configuration, group: group)
+            let second = try NotificationHarness.app(configuration, group: group)
             try await withRunningServices([first, second]) {
                 try await producer.createTopics([TopicSpecification(name: Topic.notificationsRequested, partitions: 3)])
                 for request in requests {

@@ -43,7 +43,13 @@ enum NotificationHarness {
         return configuration
     }
 
-    static func app(_ notification: NotificationConfiguration, provider: (any SMSProvider)? = nil, logger: Logger = logger) throws -> some Service {
+    /// An instance of the service. Each test's instances get a consumer group of their own
+    /// (production has one, `hotline-notification`): the broker's group membership of one test's
+    /// stopped instances must not delay the next test's join.
+    static func app(_ notification: NotificationConfiguration, provider: (any SMSProvider)? = nil, logger: Logger = logger,
+                    group: String = TestEnvironment.uniqueName("hotline-notification")) throws -> some Service {
+        var notification = notification
+        notification.consumerGroup = group
         var service = TestEnvironment.serviceConfiguration("notification")
         if let debug = ProcessInfo.processInfo.environment["HOTLINE_TEST_RDKAFKA_DEBUG"] { service.kafka.additionalProperties["debug"] = debug }
         return try buildNotificationApplication(configuration: service, notification: notification,

@@ -29,8 +29,9 @@ extension NotificationServiceTests {
             configuration.ratePerSecond = rate
             configuration.rateBurst = 1
             configuration.dispatchers = 3
-            let first = try NotificationHarness.app(configuration)
-            let second = try NotificationHarness.app(configuration)
+            let group = TestEnvironment.uniqueName("hotline-notification")
+            let first = try NotificationHarness.app(configuration, group: group)
+            let second = try NotificationHarness.app(configuration, group: group)
             try await withRunningServices([first, second]) {
                 try await eventually(timeout: .seconds(60), "the first SMS") { !gateway.accepted.isEmpty }
                 let start = gateway.accepted[0].at
@@ -45,8 +46,10 @@ extension NotificationServiceTests {
             print("rate limit: \(inWindow) SMS in \(Int(window)) s across 2 instances × 3 loops at \(rate)/s (expected \(Int(expected)) + burst 1)")
             #expect(abs(Double(inWindow) - expected) <= expected * 0.10, "\(inWindow) SMS in \(window) s, expected \(expected) ± 10 %")
             // Under backlog, the urgent alerts went first.
+            // (Only this test's numbers: requests other suites publish meanwhile share the limiter, not this order.)
             let urgentNumbers = Set(try urgent.map { try NotificationHarness.protector.open($0.recipient.sealed) })
-            let firstSent = accepted.prefix(urgent.count + 6).filter { urgentNumbers.contains($0.to) }.count
+            let ours = urgentNumbers.union(try routine.map { try NotificationHarness.protector.open($0.recipient.sealed) })
+            let firstSent = accepted.filter { ours.contains($0.to) }.prefix(urgent.count + 6).filter { urgentNumbers.contains($0.to) }.count
             #expect(firstSent == urgent.count, "all \(urgent.count) urgent alerts among the first \(urgent.count + 6) sent; got \(firstSent)")
         }
     }
