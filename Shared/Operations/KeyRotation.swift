@@ -50,6 +50,7 @@ package struct KeyRotation: Sendable {
                         SELECT \(unescaped: location.id), \(unescaped: location.keyID), \(unescaped: location.ciphertext)
                         FROM \(unescaped: location.table)
                         WHERE \(unescaped: location.keyID) IS NOT NULL AND \(unescaped: location.keyID) <> \(active)
+                          AND \(unescaped: location.keyID) <> \(PIIRetention.destroyedKeyID)
                           AND NOT (\(unescaped: location.id) = ANY(\(Array(skip))))
                         LIMIT \(batchSize) FOR UPDATE SKIP LOCKED
                         """, logger: logger)

@@ -12,6 +12,9 @@ package struct PIIRetention: Sendable {
         package var notifications = 0
     }
 
+    /// Key id of a ciphertext that retention erased where the column may not be null.
+    package static let destroyedKeyID = "destroyed"
+
     let postgres: PostgresClient
     let logger: Logger
 
@@ -57,10 +60,11 @@ package struct PIIRetention: Sendable {
                 """, logger: logger))
         }
         if try await exists("notification.notifications", on: connection) {
-            // Only messages that are finished: a queued one still needs its number to be sent.
+            // Only messages that are finished: a queued one still needs its number to be sent. The columns are
+            // NOT NULL there, so the ciphertext is replaced by a marker that no key can open.
             outcome.notifications = try await count(connection.query("""
-                UPDATE notification.notifications SET recipient_key_id = NULL, recipient_ciphertext = NULL
-                WHERE case_id = ANY(\(caseIDs)) AND recipient_ciphertext IS NOT NULL
+                UPDATE notification.notifications SET recipient_key_id = \(PIIRetention.destroyedKeyID), recipient_ciphertext = ''
+                WHERE case_id = ANY(\(caseIDs)) AND recipient_key_id <> \(PIIRetention.destroyedKeyID)
                   AND status IN ('sent', 'delivered', 'failed', 'unknown', 'suppressed')
                 RETURNING 1
                 """, logger: logger))
