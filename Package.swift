@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -160,14 +161,17 @@ let package = Package(
         ),
         .target(
             name: "NotificationService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy", "HotlineReference",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "Services/Notification/Sources",
             swiftSettings: strictSwift6
         ),
         .executableTarget(
             name: "hotline-notification",
-            dependencies: ["NotificationService", "HotlineRuntime"],
+            dependencies: ["NotificationService", "HotlineRuntime", "HotlinePrivacy"],
             path: "Services/Notification/Main",
             swiftSettings: strictSwift6
         ),
@@ -248,6 +252,24 @@ let package = Package(
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/AccountabilityTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "NotificationTests",
+            dependencies: ["NotificationService", "HotlineFakeGateway", "HotlineTestSupport", "HotlineReference", "HotlineDomain",
+                           "HotlinePrivacy", "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/NotificationTests",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineFakeGateway",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/FakeGateway",
             swiftSettings: strictSwift6
         ),
         .target(

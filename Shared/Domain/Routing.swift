@@ -148,9 +148,11 @@ public struct NotificationRequested: Codable, Sendable, Equatable {
     public var priority: Priority
     public var caseID: UUID?
     public var referenceCode: ReferenceCode?
+    /// IANA time zone of the recipient's area, for quiet hours; optional (older producers omit it).
+    public var timeZone: String?
 
     public init(notificationID: String, recipient: ProtectedPhone, audience: String, template: String, parameters: [String: String],
-                language: String, priority: Priority, caseID: UUID?, referenceCode: ReferenceCode?) {
+                language: String, priority: Priority, caseID: UUID?, referenceCode: ReferenceCode?, timeZone: String? = nil) {
         self.notificationID = notificationID
         self.recipient = recipient
         self.audience = audience
@@ -160,5 +162,6 @@ public struct NotificationRequested: Codable, Sendable, Equatable {
         self.priority = priority
         self.caseID = caseID
         self.referenceCode = referenceCode
+        self.timeZone = timeZone
     }
 }

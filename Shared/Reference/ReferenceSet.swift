@@ -14,9 +14,13 @@ public struct ReferenceSet: Sendable {
     public var keywords: [KeywordEntry]
     /// Validated texts as stored, by dataset name.
     public var sources: [String: (version: String, text: String)]
+    /// The SMS templates (`templates.csv`); the notification service reads them as stored.
+    public var templates: MessageTemplates?
 
     /// Reads and validates the files of a `reference/` folder; members' numbers are sealed here.
-    public static func load(directory: String, protector: PIIProtector, defaultCountryCode: String) throws -> ReferenceSet {
+    public static func load(
+        directory: String, protector: PIIProtector, defaultCountryCode: String, defaultLanguage: String = "fr"
+    ) throws -> ReferenceSet {
         func read(_ name: String) throws -> String {
             do {
                 return try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
@@ -40,6 +44,8 @@ public struct ReferenceSet: Sendable {
         let rules = try RuleFiles.parse(rulesText, gazetteer: gazetteer, targets: targets)
         let keywordsText = try read("keywords.csv")
         let keywords = try KeywordFiles.parse(keywordsText)
+        let templatesText = try read(MessageTemplates.fileName)
+        let templates = try MessageTemplates.parse(templatesText, defaultLanguage: defaultLanguage)
         func version(_ text: String, _ file: String) throws -> String {
             try CSVFile(text, file: file, header: CSVFile.headerLine(of: text)).version
         }
@@ -51,7 +57,9 @@ public struct ReferenceSet: Sendable {
                 "members": ("sealed", TargetFiles.renderStoredMembers(members)),
                 "routing-rules": (try version(rulesText, "routing-rules.csv"), rulesText),
                 "keywords": (try version(keywordsText, "keywords.csv"), keywordsText),
-            ])
+                "templates": (templates.version, templatesText),
+            ],
+            templates: templates)
     }
 
     /// Rebuilds the set from what `hotlinectl seed` stored.
@@ -67,7 +75,7 @@ public struct ReferenceSet: Sendable {
             gazetteer: gazetteer, gazetteerVersion: "stored", targets: targets,
             members: try TargetFiles.parseStoredMembers(try dataset("members")),
             rules: try RuleFiles.parse(try dataset("routing-rules"), file: "routing-rules", gazetteer: gazetteer, targets: targets),
-            keywords: try KeywordFiles.parse(try dataset("keywords"), file: "keywords"), sources: [:])
+            keywords: try KeywordFiles.parse(try dataset("keywords"), file: "keywords"), sources: [:], templates: nil)
     }
 }
 

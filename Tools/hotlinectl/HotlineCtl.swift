@@ -66,7 +66,7 @@ struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate and load the reference data files. Nothing is loaded unless every file is valid.",
         discussion: """
-            Reads gazetteer.csv, targets.csv, members.csv, routing-rules.csv and keywords.csv from the directory.
+            Reads gazetteer.csv, targets.csv, members.csv, routing-rules.csv, keywords.csv and templates.csv from the directory.
             Members' phone numbers are sealed with the PII keys before anything is stored.
             """)
     @OptionGroup var options: GlobalOptions
@@ -81,10 +81,12 @@ struct Seed: AsyncParsableCommand {
         var reader = try EnvironmentReader()
         let keyring = PIIKeyring.fromEnvironment(&reader)
         let countryCode = reader.string("HOTLINE_DEFAULT_COUNTRY_CODE", default: "223")
+        let defaultLanguage = reader.string("HOTLINE_DEFAULT_LANGUAGE", default: "fr")
         try reader.validate()
         let set: ReferenceSet
         do {
-            set = try ReferenceSet.load(directory: directory, protector: PIIProtector(keyring: keyring), defaultCountryCode: countryCode)
+            set = try ReferenceSet.load(directory: directory, protector: PIIProtector(keyring: keyring), defaultCountryCode: countryCode,
+                                        defaultLanguage: defaultLanguage)
         } catch let error as ReferenceDataError {
             throw ValidationError("rejected, nothing loaded: \(error)")
         }
@@ -99,11 +101,13 @@ struct Seed: AsyncParsableCommand {
         let places = PlaceLevel.allCases.compactMap { level in counts[level].map { "\($0) \(level.rawValue)" } }.joined(separator: ", ")
         let summary = """
             \(dryRun ? "valid" : "loaded"): gazetteer \(set.gazetteerVersion) (\(places)); \(set.targets.count) targets; \
-            \(set.members.count) members (numbers sealed); \(set.rules.count) rules; \(set.keywords.count) keywords
+            \(set.members.count) members (numbers sealed); \(set.rules.count) rules; \(set.keywords.count) keywords; \
+            \(set.templates?.texts.count ?? 0) SMS templates
             """
         try emit(options.json, text: summary, object: [
             "loaded": !dryRun, "gazetteer_version": set.gazetteerVersion, "places": set.gazetteer.places.count,
             "targets": set.targets.count, "members": set.members.count, "rules": set.rules.count, "keywords": set.keywords.count,
+            "templates": set.templates?.texts.count ?? 0,
         ])
     }
 }

@@ -1,13 +1,53 @@
+import AsyncHTTPClient
+import Foundation
+import HotlineDomain
+import HotlinePrivacy
+import HotlineReference
 import HotlineRuntime
 import HotlineStorage
 import Hummingbird
 import Logging
 
-/// Builds the notification service. So far it owns its schema, its outbox and its health
-/// endpoints; sending SMS through the gateways arrives with the notification issue.
-public func buildNotificationApplication(configuration: ServiceConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+/// Builds the notification service, the only sender of SMS: a consumer that stores requests,
+/// opt-outs and delivery reports, and a dispatcher that sends through the configured gateway.
+///
+/// - Parameter provider: replaces the configured gateway (tests wrap one to simulate crashes).
+public func buildNotificationApplication(
+    configuration: ServiceConfiguration, notification: NotificationConfiguration = NotificationConfiguration(),
+    keyring: PIIKeyring = .development, provider: (any SMSProvider)? = nil, logger: Logger
+) throws -> some ApplicationProtocol {
     let runtime = try ServiceRuntime(
-        configuration: configuration, schema: .notification,
-        migrations: [.messaging(schema: .notification, version: 1)], logger: logger)
-    return runtime.makeApplication(router: runtime.router())
+        configuration: configuration, schema: .notification, migrations: NotificationMigrations.all, logger: logger,
+        sharedSchemas: [(ReferenceStore.schema, ReferenceStore.migrations)])
+    let provider = provider ?? makeProvider(notification, logger: logger)
+    let instance = "\(configuration.serviceName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    let log = StatusLog(outbox: runtime.outbox, instance: instance)
+    let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
+    let requests = RequestStore(postgres: runtime.postgres, log: log, quietHours: quietHours, defaultLanguage: notification.defaultLanguage)
+
+    let consumer = try runtime.makeConsumer(
+        groupID: "hotline-notification", topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
+    let handler = NotificationEventHandler(requests: requests, logger: logger)
+    let worker = runtime.makeWorker(consumer: consumer) { message in try await handler.handle(message) }
+
+    var dispatcher = Dispatcher(
+        configuration: notification, provider: provider, store: DispatchStore(postgres: runtime.postgres, log: log),
+        recovery: RecoveryStore(postgres: runtime.postgres, log: log),
+        limiter: RateLimiter(postgres: runtime.postgres, provider: provider.name, sender: provider.sender,
+                             rate: notification.ratePerSecond, burst: notification.rateBurst),
+        templates: TemplateCatalog(postgres: runtime.postgres, defaultLanguage: notification.defaultLanguage,
+                                   refreshInterval: notification.referenceRefresh),
+        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: runtime.startup, logger: logger)
+    dispatcher.reconcileDelay = notification.reconcileDelay
+    logger.info("notification provider", metadata: ["provider": "\(provider.name)", "rate_per_second": "\(notification.ratePerSecond)"])
+    return runtime.makeApplication(router: runtime.router(), services: [consumer, worker, dispatcher])
+}
+
+/// The gateway named by `HOTLINE_SMS_PROVIDER`.
+public func makeProvider(_ notification: NotificationConfiguration, logger: Logger, client: HTTPClient = .shared) -> any SMSProvider {
+    switch notification.provider {
+    case .log: LogProvider(logger: logger)
+    case .africastalking: AfricasTalkingProvider(configuration: notification.africasTalking, client: client, timeout: notification.httpTimeout)
+    case .twilio: TwilioProvider(configuration: notification.twilio, client: client, timeout: notification.httpTimeout)
+    }
 }

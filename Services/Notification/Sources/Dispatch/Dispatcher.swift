@@ -1,0 +1,199 @@
+import Foundation
+import HotlineDomain
+import HotlineKafka
+import HotlinePrivacy
+import HotlineReference
+import HotlineRuntime
+import Logging
+import ServiceLifecycle
+
+/// Sends queued notifications: rate-limit token, claim, open the number, render, call the
+/// gateway, record the outcome. Several loops run per instance and several instances may run;
+/// PostgreSQL's row locks and leases keep each message to one sender.
+struct Dispatcher: Service {
+    let configuration: NotificationConfiguration
+    let provider: any SMSProvider
+    let store: DispatchStore
+    let recovery: RecoveryStore
+    let limiter: RateLimiter
+    let templates: TemplateCatalog
+    let protector: PIIProtector
+    let quietHours: QuietHoursPolicy
+    let startup: StartupLatch
+    let logger: Logger
+    /// How long after an ambiguous answer, or between two looks, the gateway is asked again.
+    var reconcileDelay: Duration = .seconds(30)
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await startup.wait()
+                try await templates.waitUntilLoaded(logger: logger)
+            }
+        } catch is CancellationError {
+            return
+        }
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<configuration.dispatchers {
+                group.addTask { await sendLoop() }
+            }
+            group.addTask { await recoveryLoop() }
+        }
+    }
+
+    private var stopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    /// Sleeps, waking early on shutdown.
+    private func idle(_ duration: Duration) async {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+
+    private func sendLoop() async {
+        while !stopping {
+            do {
+                if try await !dispatchOne() { await idle(configuration.pollInterval) }
+            } catch {
+                logger.error("dispatch step failed", metadata: ["error": "\(String(reflecting: error))"])
+                await idle(.seconds(1))
+            }
+        }
+    }
+
+    /// One message, if one is due. Returns false when there was nothing to do.
+    func dispatchOne() async throws -> Bool {
+        guard try await store.hasDue(logger: logger) else { return false }
+        // The token comes before the claim, so under backlog the message chosen is always the
+        // most urgent one at the moment it can actually go.
+        while case .wait(let delay) = try await limiter.take(logger: logger) {
+            await idle(delay)
+            if stopping { return false }
+        }
+        switch try await store.claim(provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger) {
+        case .none:
+            try await limiter.refund(logger: logger)
+            return false
+        case .suppressed(let record):
+            try await limiter.refund(logger: logger)
+            logger.info("notification suppressed: recipient opted out", metadata: ["notification_id": "\(record.notificationID)"])
+            return true
+        case .send(let record):
+            let started = ContinuousClock.now
+            try await deliver(record)
+            NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
+            return true
+        }
+    }
+
+    private func deliver(_ record: NotificationRecord) async throws {
+        var metadata: Logger.Metadata = [
+            "notification_id": "\(record.notificationID)", "template": "\(record.template)", "attempt": "\(record.attempts)",
+            "provider": "\(provider.name)",
+        ]
+        let earliest = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone, at: Date())
+        if earliest > Date().addingTimeInterval(1) {
+            try await limiter.refund(logger: logger)
+            try await store.release(record, until: earliest, reason: "quiet hours until \(Timestamp.format(earliest))", logger: logger)
+            return
+        }
+        let prepared: (sms: OutboundSMS, language: String)
+        do {
+            prepared = try await prepare(record)
+        } catch let error as TemplateError where error.code != .notLoaded {
+            try await limiter.refund(logger: logger)
+            try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
+            return
+        } catch let error as PIIKeyError {
+            try await limiter.refund(logger: logger)
+            try await fail(record, reason: "recipient number cannot be opened: \(error)", metricReason: "recipient", logger: logger)
+            return
+        } catch {
+            // Nothing was sent (templates not readable just now, say): put it back as it was.
+            try await limiter.refund(logger: logger)
+            try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
+            return
+        }
+        let encoding = SMSEncoding.analyse(prepared.sms.text)
+        metadata["encoding"] = "\(encoding.alphabet.rawValue)"
+        metadata["segments"] = "\(encoding.segments)"
+        let receipt: ProviderReceipt
+        do {
+            receipt = try await provider.send(prepared.sms)
+        } catch let error as ProviderError {
+            try await handle(error, record: record, metadata: metadata)
+            return
+        } catch {
+            // Cancelled mid-call: the process is going down. Record nothing; the lease expires
+            // and the message becomes `unknown`, exactly as after a crash.
+            if Task.isCancelled { return }
+            try await handle(GatewayHTTP.classify(transportError: error), record: record, metadata: metadata)
+            return
+        }
+        try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language, encoding: encoding,
+                                   logger: logger)
+        NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
+        metadata["provider_message_id"] = "\(receipt.providerMessageID)"
+        logger.info("sms sent", metadata: metadata)
+    }
+
+    /// The text in the recipient's language and the number, opened in memory for this call only.
+    func prepare(_ record: NotificationRecord) async throws -> (sms: OutboundSMS, language: String) {
+        try AudienceRule.check(audience: record.audience, template: record.template)
+        let rendered = try await templates.templates(logger: logger)
+            .render(record.template, language: record.language, parameters: record.parameters)
+        let number = try protector.open(record.recipient.sealed)
+        return (OutboundSMS(notificationID: record.notificationID, to: number, text: rendered.text, claimedAt: record.claimedAt ?? Date()),
+                rendered.language)
+    }
+
+    private func handle(_ error: ProviderError, record: NotificationRecord, metadata: Logger.Metadata) async throws {
+        var metadata = metadata
+        metadata["reason"] = "\(error.reason)"
+        switch error.code {
+        case .retriable:
+            guard record.attempts < configuration.maxAttempts else {
+                logger.warning("sms failed: attempts exhausted", metadata: metadata)
+                try await fail(record, reason: "attempts exhausted (\(record.attempts)): \(error.detail)", metricReason: "retries_exhausted",
+                               logger: logger)
+                return
+            }
+            let policy = RetryPolicy(maxAttempts: configuration.maxAttempts, initialBackoff: configuration.initialBackoff,
+                                     maxBackoff: configuration.maxBackoff)
+            let backoff = max(policy.backoff(afterAttempt: record.attempts), error.retryAfter ?? .zero)
+            let next = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone,
+                                               at: Date().addingTimeInterval(backoff.seconds))
+            logger.notice("sms attempt failed; retrying", metadata: metadata)
+            try await store.recordRetry(record, notBefore: next, reason: "attempt \(record.attempts) failed: \(error.detail)", logger: logger)
+        case .optedOut:
+            logger.notice("sms refused: recipient opted out at the gateway", metadata: metadata)
+            try await store.recordFailure(record, reason: "opted out: \(error.detail)", optOut: true, logger: logger)
+            NotificationMetrics.failed(provider: provider.name, reason: "opted_out")
+        case .ambiguous:
+            logger.warning("sms outcome unknown; will reconcile, not resend", metadata: metadata)
+            try await store.recordUnknown(record, reason: "\(error.detail); will be reconciled, not resent",
+                                          reconcileAfter: Date().addingTimeInterval(reconcileDelay.seconds), logger: logger)
+        default:
+            logger.warning("sms failed permanently", metadata: metadata)
+            try await fail(record, reason: error.detail, metricReason: error.reason, logger: logger)
+        }
+    }
+
+    private func fail(_ record: NotificationRecord, reason: String, metricReason: String, logger: Logger) async throws {
+        try await store.recordFailure(record, reason: reason, logger: logger)
+        NotificationMetrics.failed(provider: provider.name, reason: metricReason)
+    }
+}
+
+/// Reporter templates go to reporters and member templates to members, never across:
+/// a member alert names the category and place, which a reporter's shared phone must not show.
+enum AudienceRule {
+    static func check(audience: String, template: String) throws {
+        let prefix = template.split(separator: ".").first.map(String.init) ?? ""
+        guard prefix == audience || (prefix != "reporter" && prefix != "member") else {
+            throw TemplateError(code: .wrongAudience, message: "template \(template) is not for audience \(audience)")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,22 @@
+import Metrics
+
+/// The metric names the ops dashboard uses. Labels never carry a number, a pseudonym or a text.
+enum NotificationMetrics {
+    static func sent(provider: String, encoding: String, segments: Int) {
+        Counter(label: "hotline_sms_sent_total", dimensions: [("provider", provider)]).increment()
+        Counter(label: "hotline_sms_segments_total", dimensions: [("provider", provider), ("encoding", encoding)])
+            .increment(by: Int64(segments))
+    }
+
+    static func failed(provider: String, reason: String) {
+        Counter(label: "hotline_sms_failed_total", dimensions: [("provider", provider), ("reason", reason)]).increment()
+    }
+
+    static func dispatchDuration(_ duration: Duration) {
+        Timer(label: "hotline_notification_dispatch_duration_seconds").record(duration: duration)
+    }
+
+    static func pending(_ count: Int) {
+        Gauge(label: "hotline_notifications_pending").record(count)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import HotlineDomain
+import HotlineStorage
+import Logging
+import PostgresNIO
+
+/// The dispatcher's side of the table: claim before sending, record after, and recover claims
+/// whose result was never recorded. Every step is one committed transaction.
+struct DispatchStore: Sendable {
+    let postgres: PostgresClient
+    let log: StatusLog
+
+    enum Claim: Sendable {
+        case none
+        /// Claimed (`sending`, lease running): call the provider now.
+        case send(NotificationRecord)
+        /// The recipient opted out: recorded as `suppressed`, nothing to send.
+        case suppressed(NotificationRecord)
+    }
+
+    /// Is anything due? A cheap look before taking a rate-limit token.
+    func hasDue(logger: Logger) async throws -> Bool {
+        let rows = try await postgres.query("""
+            SELECT EXISTS (SELECT 1 FROM notification.notifications WHERE status = 'queued' AND not_before <= now())
+            """, logger: logger)
+        for try await due in rows.decode(Bool.self) { return due }
+        return false
+    }
+
+    /// Claims the most urgent, oldest due message, marking it `sending` and committing before
+    /// the provider is called: whatever happens next, this row cannot be claimed again until
+    /// its lease expires, and then it becomes `unknown`, never `queued`.
+    func claim(provider: String, sender: String, lease: Duration, logger: Logger) async throws -> Claim {
+        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        return try await postgres.inTransaction(logger: logger) { connection -> Claim in
+            let rows = try await connection.query("""
+                UPDATE notification.notifications AS n
+                SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(log.instance), claimed_at = now(),
+                    lease_until = now() + make_interval(secs => \(leaseSeconds)), provider = \(provider), sender = \(sender),
+                    updated_at = now()
+                WHERE n.notification_id = (
+                    SELECT notification_id FROM notification.notifications
+                    WHERE status = 'queued' AND not_before <= now()
+                    ORDER BY priority_rank DESC, created_at, notification_id
+                    LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(unescaped: NotificationRecord.columns)
+                """, logger: logger)
+            var claimed: NotificationRecord?
+            for try await row in rows { claimed = try NotificationRecord(row: row) }
+            guard var record = claimed else { return .none }
+            if record.optedOut && !record.optOutExempt {
+                try await connection.query("""
+                    UPDATE notification.notifications SET status = 'suppressed', reason = 'recipient opted out', lease_until = NULL,
+                        updated_at = now()
+                    WHERE notification_id = \(record.notificationID)
+                    """, logger: logger)
+                record.status = "suppressed"
+                try await log.record(record, status: "suppressed", reason: "recipient opted out", on: connection, logger: logger)
+                return .suppressed(record)
+            }
+            try await log.record(record, status: "sending", reason: "claimed", on: connection, logger: logger)
+            return .send(record)
+        }
+    }
+
+    /// Puts a claimed message back without counting the attempt (quiet hours began meanwhile).
+    func release(_ record: NotificationRecord, until notBefore: Date, reason: String, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE notification.notifications
+                SET status = 'queued', attempts = attempts - 1, not_before = \(notBefore), lease_until = NULL, claimed_by = NULL,
+                    updated_at = now()
+                WHERE notification_id = \(record.notificationID) AND status = 'sending' AND claimed_by = \(log.instance)
+                """, logger: logger)
+            try await log.record(record, status: "released", reason: reason, on: connection, logger: logger)
+        }
+    }
+
+    /// The gateway accepted it. Recorded even if the lease ran out meanwhile (the row may
+    /// already say `unknown`): a known outcome always beats an unknown one.
+    func recordSent(_ record: NotificationRecord, receipt: ProviderReceipt, provider: String, language: String,
+                    encoding: SMSEncoding, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            let status = receipt.delivered ? "delivered" : "sent"
+            var updated = record
+            updated.provider = provider
+            updated.providerMessageID = receipt.providerMessageID
+            updated.encoding = encoding.alphabet.rawValue
+            updated.segments = encoding.segments
+            try await connection.query("""
+                UPDATE notification.notifications
+                SET status = \(status), provider = \(provider), provider_message_id = \(receipt.providerMessageID),
+                    rendered_language = \(language), encoding = \(encoding.alphabet.rawValue), segments = \(encoding.segments),
+                    reason = NULL, lease_until = NULL, reconcile_after = NULL, updated_at = now()
+                WHERE notification_id = \(record.notificationID) AND status IN ('sending', 'unknown')
+                """, logger: logger)
+            try await log.record(updated, status: status, reason: "gateway: \(receipt.providerStatus)", on: connection, logger: logger)
+            // Delivery reports that raced ahead of this record.
+            let pendingRows = try await connection.query("""
+                DELETE FROM notification.pending_delivery_reports
+                WHERE provider = \(provider) AND provider_message_id = \(receipt.providerMessageID)
+                RETURNING status, provider_status, reason, received_at
+                """, logger: logger)
+            var pending: [(String, String, String?, Date)] = []
+            for try await report in pendingRows.decode((String, String, String?, Date).self) { pending.append(report) }
+            updated.status = status
+            for (reportStatus, providerStatus, reason, _) in pending.sorted(by: { $0.3 < $1.3 }) {
+                try await RequestStore.apply(status: reportStatus, providerStatus: providerStatus, reason: reason, to: updated,
+                                             log: log, on: connection, logger: logger)
+                if reportStatus == "delivered" || reportStatus == "failed" { updated.status = reportStatus }
+            }
+        }
+    }
+
+    /// A retriable failure: back to `queued` after a backoff, or `failed` once attempts run out.
+    func recordRetry(_ record: NotificationRecord, notBefore: Date, reason: String, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE notification.notifications
+                SET status = 'queued', not_before = \(notBefore), reason = \(reason), lease_until = NULL, claimed_by = NULL,
+                    updated_at = now()
+                WHERE notification_id = \(record.notificationID) AND status = 'sending'
+                """, logger: logger)
+            try await log.record(record, status: "queued", reason: reason, on: connection, logger: logger)
+        }
+    }
+
+    func recordFailure(_ record: NotificationRecord, reason: String, optOut: Bool = false, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE notification.notifications
+                SET status = 'failed', reason = \(reason), lease_until = NULL, reconcile_after = NULL, updated_at = now()
+                WHERE notification_id = \(record.notificationID) AND status IN ('sending', 'unknown')
+                """, logger: logger)
+            if optOut {
+                try await connection.query("""
+                    INSERT INTO notification.opt_outs (recipient_pseudonym, source) VALUES (\(record.recipient.pseudonym), \(record.provider ?? "gateway"))
+                    ON CONFLICT (recipient_pseudonym) DO NOTHING
+                    """, logger: logger)
+            }
+            try await log.record(record, status: "failed", reason: reason, on: connection, logger: logger)
+        }
+    }
+
+    /// The send may or may not have happened (no answer): `unknown`, to be reconciled.
+    func recordUnknown(_ record: NotificationRecord, reason: String, reconcileAfter: Date?, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await connection.query("""
+                UPDATE notification.notifications
+                SET status = 'unknown', reason = \(reason), lease_until = NULL, reconcile_after = \(reconcileAfter), updated_at = now()
+                WHERE notification_id = \(record.notificationID) AND status IN ('sending', 'unknown')
+                """, logger: logger)
+            try await log.record(record, status: "unknown", reason: reason, on: connection, logger: logger)
+        }
+    }
+}

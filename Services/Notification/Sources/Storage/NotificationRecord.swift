@@ -1,0 +1,98 @@
+import Foundation
+import HotlineDomain
+import HotlineStorage
+import Logging
+import PostgresNIO
+
+/// One row of `notification.notifications`, as the dispatcher works with it.
+struct NotificationRecord: Sendable {
+    var notificationID: String
+    var caseID: UUID?
+    var referenceCode: String?
+    var audience: String
+    var template: String
+    var parameters: [String: String]
+    var language: String
+    var priority: NotificationRequested.Priority
+    var recipient: ProtectedPhone
+    var timeZone: String?
+    var optOutExempt: Bool
+    var status: String
+    var attempts: Int
+    var provider: String?
+    var providerMessageID: String?
+    var encoding: String?
+    var segments: Int?
+    var claimedAt: Date?
+    var optedOut: Bool
+
+    /// The columns `init(row:)` reads, in order, for `RETURNING` and `SELECT` lists.
+    static let columns = """
+        n.notification_id, n.case_id, n.reference_code, n.audience, n.template, n.parameters::text, n.language, n.priority,
+        n.recipient_pseudonym, n.recipient_key_id, n.recipient_ciphertext, n.time_zone, n.opt_out_exempt, n.status, n.attempts,
+        n.provider, n.provider_message_id, n.encoding, n.segments, n.claimed_at,
+        EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym)
+        """
+
+    init(row: PostgresRow) throws {
+        let r = row.makeRandomAccess()
+        notificationID = try r[0].decode(String.self)
+        caseID = try r[1].decode(UUID?.self)
+        referenceCode = try r[2].decode(String?.self)
+        audience = try r[3].decode(String.self)
+        template = try r[4].decode(String.self)
+        parameters = (try? JSONDecoder().decode([String: String].self, from: Data(try r[5].decode(String.self).utf8))) ?? [:]
+        language = try r[6].decode(String.self)
+        priority = NotificationRequested.Priority(rawValue: try r[7].decode(String.self)) ?? .routine
+        recipient = ProtectedPhone(pseudonym: try r[8].decode(String.self),
+                                   sealed: SealedPhone(keyID: try r[9].decode(String.self), ciphertext: try r[10].decode(String.self)))
+        timeZone = try r[11].decode(String?.self)
+        optOutExempt = try r[12].decode(Bool.self)
+        status = try r[13].decode(String.self)
+        attempts = try r[14].decode(Int.self)
+        provider = try r[15].decode(String?.self)
+        providerMessageID = try r[16].decode(String?.self)
+        encoding = try r[17].decode(String?.self)
+        segments = try r[18].decode(Int?.self)
+        claimedAt = try r[19].decode(Date?.self)
+        optedOut = try r[20].decode(Bool.self)
+    }
+
+    static func priorityRank(_ priority: NotificationRequested.Priority) -> Int {
+        switch priority {
+        case .urgent: 2
+        case .routine: 1
+        case .survey: 0
+        }
+    }
+}
+
+/// Writes one step of a notification's life: a history row and, for the statuses the contract
+/// names, an `org.hotline.notification.status.v1` event in the outbox, in the caller's transaction.
+struct StatusLog: Sendable {
+    let outbox: Outbox
+    let instance: String
+    static let source = "/hotline/notification"
+
+    func record(
+        _ record: NotificationRecord, status: String, reason: String?, on connection: PostgresConnection, logger: Logger,
+        provider: String? = nil, providerMessageID: String? = nil, encoding: String? = nil, segments: Int? = nil
+    ) async throws {
+        let provider = provider ?? record.provider
+        let providerMessageID = providerMessageID ?? record.providerMessageID
+        try await connection.query("""
+            INSERT INTO notification.history (notification_id, status, reason, provider, provider_message_id, attempt, instance)
+            VALUES (\(record.notificationID), \(status), \(reason), \(provider), \(providerMessageID), \(record.attempts), \(instance))
+            """, logger: logger)
+        guard let published = NotificationStatusChanged.Status(rawValue: status) else { return }
+        let event = NotificationStatusChanged(
+            notificationID: record.notificationID, caseID: record.caseID, referenceCode: record.referenceCode.flatMap(ReferenceCode.init(parsing:)),
+            template: record.template, audience: record.audience, language: record.language, priority: record.priority,
+            provider: provider, providerMessageID: providerMessageID, status: published, reason: reason, attempt: record.attempts,
+            encoding: encoding ?? record.encoding, segments: segments ?? record.segments, at: Date())
+        try await outbox.enqueue(
+            try .envelope(topic: Topic.notificationStatus, key: record.notificationID, source: Self.source,
+                          type: NotificationStatusChanged.eventType, subject: record.referenceCode, data: event),
+            on: connection, logger: logger)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HotlineDomain
+import HotlineStorage
+import Logging
+import PostgresNIO
+
+/// What the consumers write: requests, opt-outs and gateway delivery reports, each in one
+/// transaction with its history and status events.
+struct RequestStore: Sendable {
+    let postgres: PostgresClient
+    let log: StatusLog
+    let quietHours: QuietHoursPolicy
+    let defaultLanguage: String
+    private let reports = Inbox(schema: .notification, consumer: "notification.delivery-reports")
+
+    /// Stores a request once, however often it is delivered. Returns false for a repeat.
+    @discardableResult
+    func accept(_ request: NotificationRequested, eventID: String, optOutExempt: Bool = false, logger: Logger) async throws -> Bool {
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await insert(request, eventID: eventID, optOutExempt: optOutExempt, on: connection, logger: logger)
+        }
+    }
+
+    private func insert(_ request: NotificationRequested, eventID: String, optOutExempt: Bool, on connection: PostgresConnection,
+                        logger: Logger) async throws -> Bool {
+        let parameters = String(decoding: try JSONEncoder().encode(request.parameters), as: UTF8.self)
+        let notBefore = quietHours.earliestSend(for: request.priority, timeZone: request.timeZone, at: Date())
+        let rows = try await connection.query("""
+            INSERT INTO notification.notifications AS n
+                (notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language, priority,
+                 priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, opt_out_exempt, status, not_before)
+            VALUES (\(request.notificationID), \(eventID), \(request.caseID), \(request.referenceCode?.value), \(request.audience),
+                    \(request.template), \(parameters)::jsonb, \(request.language.lowercased()), \(request.priority.rawValue),
+                    \(NotificationRecord.priorityRank(request.priority)), \(request.recipient.pseudonym), \(request.recipient.sealed.keyID),
+                    \(request.recipient.sealed.ciphertext), \(request.timeZone), \(optOutExempt), 'queued', \(notBefore))
+            ON CONFLICT (notification_id) DO NOTHING
+            RETURNING \(unescaped: NotificationRecord.columns)
+            """, logger: logger)
+        var inserted: NotificationRecord?
+        for try await row in rows { inserted = try NotificationRecord(row: row) }
+        guard let record = inserted else { return false }
+        let deferred = notBefore > Date().addingTimeInterval(1) ? "quiet hours: not before \(Timestamp.format(notBefore))" : nil
+        try await log.record(record, status: "queued", reason: deferred, on: connection, logger: logger)
+        return true
+    }
+
+    /// Records an opt-out and queues its single confirmation. A second STOP changes nothing.
+    @discardableResult
+    func optOut(_ command: CommandReceived, eventID: String, logger: Logger) async throws -> Bool {
+        try await postgres.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO notification.opt_outs (recipient_pseudonym, source) VALUES (\(command.sender.pseudonym), \("command:" + command.commandID))
+                ON CONFLICT (recipient_pseudonym) DO NOTHING RETURNING 1
+                """, logger: logger)
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            guard inserted else { return false }
+            // Confirm in the language the person was last written to.
+            var language = defaultLanguage
+            for try await last in try await connection.query("""
+                SELECT language FROM notification.notifications WHERE recipient_pseudonym = \(command.sender.pseudonym)
+                ORDER BY created_at DESC LIMIT 1
+                """, logger: logger).decode(String.self) {
+                language = last
+            }
+            let confirmation = NotificationRequested(
+                notificationID: "opt-out:\(command.commandID)", recipient: command.sender, audience: "reporter",
+                template: "reporter.opt_out_confirmed", parameters: [:], language: language, priority: .urgent,
+                caseID: nil, referenceCode: nil)
+            _ = try await insert(confirmation, eventID: eventID, optOutExempt: true, on: connection, logger: logger)
+            return true
+        }
+    }
+
+    /// Applies a gateway delivery report forwarded by intake, matched by provider message id.
+    /// A report that arrives before the send was recorded waits in `pending_delivery_reports`.
+    func applyDeliveryReport(_ report: DeliveryStatusReceived, eventID: String, logger: Logger) async throws {
+        try await postgres.inTransaction(logger: logger) { connection in
+            guard try await reports.markProcessed(eventID: eventID, on: connection, logger: logger) else { return }
+            let rows = try await connection.query("""
+                SELECT \(unescaped: NotificationRecord.columns) FROM notification.notifications n
+                WHERE n.provider = \(report.provider) AND n.provider_message_id = \(report.providerMessageID) FOR UPDATE
+                """, logger: logger)
+            var found: NotificationRecord?
+            for try await row in rows { found = try NotificationRecord(row: row) }
+            guard let record = found else {
+                try await connection.query("""
+                    INSERT INTO notification.pending_delivery_reports
+                        (event_id, provider, provider_message_id, status, provider_status, reason, received_at)
+                    VALUES (\(eventID), \(report.provider), \(report.providerMessageID), \(report.status), \(report.providerStatus),
+                            \(Self.reason(of: report)), \(report.receivedAt))
+                    ON CONFLICT (event_id) DO NOTHING
+                    """, logger: logger)
+                return
+            }
+            try await Self.apply(status: report.status, providerStatus: report.providerStatus, reason: Self.reason(of: report),
+                                 to: record, log: log, on: connection, logger: logger)
+        }
+    }
+
+    static func reason(of report: DeliveryStatusReceived) -> String? {
+        [report.failureReason, report.errorCode.map { "error \($0)" }].compactMap { $0 }.first
+    }
+
+    /// Moves a notification forward on a delivery report; never backwards (a late `sent` after
+    /// `delivered` only adds to the history).
+    static func apply(status: String, providerStatus: String, reason: String?, to record: NotificationRecord, log: StatusLog,
+                      on connection: PostgresConnection, logger: Logger) async throws {
+        let rank = ["queued": 0, "sending": 0, "unknown": 0, "sent": 1, "delivered": 2, "failed": 2]
+        let target = status == "delivered" || status == "failed" ? status : "sent"
+        let moves = (rank[target] ?? 0) > (rank[record.status] ?? 0) || (record.status == "unknown" && target == "sent")
+        let detail = "delivery report: \(providerStatus)" + (reason.map { " (\($0))" } ?? "")
+        guard moves else {
+            try await connection.query("""
+                INSERT INTO notification.history (notification_id, status, reason, provider, provider_message_id, attempt, instance)
+                VALUES (\(record.notificationID), \("report:" + status), \(detail), \(record.provider), \(record.providerMessageID),
+                        \(record.attempts), \(log.instance))
+                """, logger: logger)
+            return
+        }
+        try await connection.query("""
+            UPDATE notification.notifications SET status = \(target), reason = \(detail), updated_at = now(),
+                lease_until = NULL, reconcile_after = NULL
+            WHERE notification_id = \(record.notificationID)
+            """, logger: logger)
+        try await log.record(record, status: target, reason: detail, on: connection, logger: logger)
+        if target == "failed" {
+            NotificationMetrics.failed(provider: record.provider ?? "unknown", reason: "delivery_failed")
+        }
+    }
+}
