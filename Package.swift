@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "hotline-routing", targets: ["hotline-routing"]),
         .executable(name: "hotline-accountability", targets: ["hotline-accountability"]),
         .executable(name: "hotline-notification", targets: ["hotline-notification"]),
+        .executable(name: "hotline-warehouse", targets: ["hotline-warehouse"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         // For the separate benchmark package in Benchmarks/.
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
@@ -175,6 +176,22 @@ let package = Package(
             path: "Services/Notification/Main",
             swiftSettings: strictSwift6
         ),
+        .target(
+            name: "WarehouseService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlineReference",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Warehouse/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-warehouse",
+            dependencies: ["WarehouseService", "HotlineRuntime"],
+            path: "Services/Warehouse/Main",
+            swiftSettings: strictSwift6
+        ),
 
         .target(
             name: "HotlineBenchmarkSupport",
@@ -189,6 +206,7 @@ let package = Package(
             name: "hotlinectl",
             dependencies: [
                 "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain",
+                "WarehouseService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -262,6 +280,14 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/NotificationTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["WarehouseService", "HotlineTestSupport", "HotlineReference", "HotlineDomain", "HotlinePrivacy",
+                           "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/WarehouseTests",
             swiftSettings: strictSwift6
         ),
         .target(

@@ -15,8 +15,8 @@ CONFIGURATION="${HOTLINE_BUILD_CONFIGURATION:-debug}"
 # shellcheck source=lib/stack.sh
 source "$ROOT/scripts/lib/stack.sh"
 
-SERVICES=(intake routing accountability notification)
-declare -A PORTS=([intake]=8080 [routing]=8081 [accountability]=8082 [notification]=8083)
+SERVICES=(intake routing accountability notification warehouse)
+declare -A PORTS=([intake]=8080 [routing]=8081 [accountability]=8082 [notification]=8083 [warehouse]=8084)
 PIDS=()
 
 shutdown() {
@@ -84,7 +84,7 @@ cat <<MSG
     PGPASSWORD=hotline psql -h 127.0.0.1 -p $PG_PORT -U hotline hotline \\
       -c 'SELECT reference_code, rule, target, routed_at FROM routing.cases ORDER BY routed_at DESC LIMIT 5'
 
-  Health, readiness and metrics: http://127.0.0.1:{8080..8083}/healthz, /readyz, /metrics
+  Health, readiness and metrics: http://127.0.0.1:{8080..8084}/healthz, /readyz, /metrics
   Logs: $STACK_DIR/logs/*.log      Ctrl-C stops everything.
 
 MSG

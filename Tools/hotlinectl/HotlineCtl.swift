@@ -13,7 +13,7 @@ struct HotlineCtl: AsyncParsableCommand {
         commandName: "hotlinectl",
         abstract: "Operate a hotline deployment: reference data, API keys, migrations, cases and their audit trail.",
         discussion: "Reads the same HOTLINE_* environment variables as the services (see the README).",
-        subcommands: [Migrate.self, Seed.self, APIKey.self, Audit.self, CaseCommand.self])
+        subcommands: [Migrate.self, Seed.self, APIKey.self, Audit.self, CaseCommand.self, WarehouseCommand.self])
 }
 
 struct GlobalOptions: ParsableArguments {
