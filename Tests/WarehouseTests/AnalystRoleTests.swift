@@ -69,7 +69,7 @@ struct AnalystRoleTests {
                     #expect(!wrote, "hotline_analyst could delete from the warehouse")
                     try await connection.query("ROLLBACK TO SAVEPOINT probe", logger: logger)
                 } catch {
-                    try? await connection.query("ROLLBACK", logger: logger)
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
                     throw error
                 }
                 try await connection.query("ROLLBACK", logger: logger)

@@ -33,7 +33,7 @@ struct WarehouseServiceTests {
                 let l = harness.schemas.loader.name
                 let w = harness.w
                 let eventCount = month.cases.map(\.events.count).reduce(0, +)
-                try await eventually("every case, event, answer and notification is loaded", timeout: .seconds(60)) {
+                try await eventually(timeout: .seconds(60), "every case, event, answer and notification is loaded") {
                     let loaded = try await harness.rows("""
                         SELECT (SELECT count(*) FROM \(unescaped: w).fact_case
                                 WHERE routed_at IS NOT NULL AND case_key IN (SELECT \(unescaped: l).pseudokey('case', id) FROM unnest(\(caseIDs)::text[]) id)),

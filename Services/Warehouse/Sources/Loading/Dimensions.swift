@@ -107,10 +107,11 @@ public struct ReferenceDimensions: Sendable {
             }
             for target in set.targets {
                 let jurisdiction = set.gazetteer.lineage(of: target.jurisdiction)
+                let region: String? = jurisdiction.count > 1 ? jurisdiction[1].code : nil
                 try await connection.query("""
                     INSERT INTO \(unescaped: w).dim_target (target_code, target_type, name, level, specialty, jurisdiction_code, admin1_code)
                     VALUES (\(target.code), \(target.type.rawValue), \(target.name), \(jurisdiction.last?.level.rawValue),
-                            \(target.specialty), \(target.jurisdiction), \(jurisdiction.count > 1 ? jurisdiction[1].code : nil))
+                            \(target.specialty), \(target.jurisdiction), \(region))
                     ON CONFLICT (target_code) DO UPDATE SET target_type = EXCLUDED.target_type, name = EXCLUDED.name,
                         level = EXCLUDED.level, specialty = EXCLUDED.specialty, jurisdiction_code = EXCLUDED.jurisdiction_code,
                         admin1_code = EXCLUDED.admin1_code
