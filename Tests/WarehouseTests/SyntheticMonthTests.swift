@@ -17,8 +17,11 @@ struct SyntheticMonthTests {
         let records = try month.records()
         #expect(month.cases.count == 300)
         try await WarehouseHarness.with { harness in
+            let started = ContinuousClock.now
             let first = try await harness.feed(records)
+            let elapsed = ContinuousClock.now - started
             #expect(first[.loaded] == records.count)
+            print("warehouse: loaded \(records.count) records (\(month.cases.count) cases) in \(elapsed) over 4 lanes")
 
             #expect(try await harness.count("fact_case") == month.cases.count)
             #expect(try await harness.count("fact_case_event") == month.cases.map(\.events.count).reduce(0, +))
@@ -30,7 +33,9 @@ struct SyntheticMonthTests {
 
             // Replay: the same records again, from "offset 0".
             let before = try await harness.snapshot()
+            let replayStarted = ContinuousClock.now
             let second = try await harness.feed(records)
+            print("warehouse: replayed \(records.count) duplicates in \(ContinuousClock.now - replayStarted)")
             #expect(second[.duplicate] == records.count)
             #expect(second[.loaded] == nil)
             #expect(try await harness.snapshot() == before)

@@ -48,6 +48,8 @@ struct CaseFacts: Sendable {
 
     func load(_ event: CaseEventRecorded, on connection: PostgresConnection) async throws {
         let key = try await caseKey(event.caseID, on: connection)
+        // One writer of a case's events at a time, so the recomputation below sees them all.
+        try await connection.lock("case|" + key, logger: logger)
         let actor = Actor(event.actorID)
         try await connection.query("""
             INSERT INTO \(unescaped: w).fact_case_event

@@ -8,8 +8,12 @@ import PostgresNIO
 /// Delivery reports carry only the provider's message id. The loader keeps the mapping from
 /// provider message id to notification key in its private schema (a provider message id could be
 /// matched with the gateway's own records, which hold the number) and attaches a report as soon
-/// as both sides are there, in whichever order they come. An advisory lock on the provider
-/// message id keeps a report and the status that names its message from passing each other.
+/// as both sides are there, in whichever order they come.
+///
+/// Two transaction-scoped advisory locks, always taken in this order, keep concurrent loads
+/// (partitions read in parallel, or two replicas during a rebalance) from missing each other:
+/// the provider message id's (a report and the status naming its message), then the
+/// notification's (every writer of its status rows, so each recomputation sees all of them).
 struct NotificationFacts: Sendable {
     let schemas: WarehouseSchemas
     let logger: Logger
@@ -26,6 +30,10 @@ struct NotificationFacts: Sendable {
         } else {
             nil
         }
+        if let provider = status.provider, let messageID = status.providerMessageID {
+            try await lock(provider, messageID, on: connection)
+        }
+        try await connection.lock("notification|" + key, logger: logger)
         try await EventDimensions(schemas: schemas, logger: logger).language(status.language, on: connection)
         try await connection.query("""
             INSERT INTO \(unescaped: w).fact_notification (notification_key, case_key, template, audience, language_code, priority)
@@ -40,7 +48,6 @@ struct NotificationFacts: Sendable {
             ON CONFLICT (status_key) DO NOTHING
             """, logger: logger)
         if let provider = status.provider, let messageID = status.providerMessageID {
-            try await lock(provider, messageID, on: connection)
             try await connection.query("""
                 INSERT INTO \(unescaped: l).provider_messages (provider, provider_message_id, notification_key)
                 VALUES (\(provider), \(messageID), \(key)) ON CONFLICT DO NOTHING
@@ -64,7 +71,7 @@ struct NotificationFacts: Sendable {
     }
 
     private func lock(_ provider: String, _ messageID: String, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(provider + "|" + messageID)))", logger: logger)
+        try await connection.lock("provider-message|" + provider + "|" + messageID, logger: logger)
     }
 
     /// Copies the delivery reports of a provider message into the facts once its notification is known.
@@ -74,6 +81,7 @@ struct NotificationFacts: Sendable {
             SELECT notification_key FROM \(unescaped: l).provider_messages
             WHERE provider = \(provider) AND provider_message_id = \(messageID)
             """, logger: logger) else { return nil }
+        try await connection.lock("notification|" + key, logger: logger)
         try await connection.query("""
             INSERT INTO \(unescaped: w).fact_notification_status (status_key, notification_key, source, status, provider, at, hour_key)
             SELECT d.status_key, \(key), 'gateway', d.status, d.provider, d.received_at, \(unescaped: l).hour_key(d.received_at)

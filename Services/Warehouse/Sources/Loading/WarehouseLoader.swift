@@ -91,4 +91,9 @@ extension PostgresConnection {
         for try await value in try await self.query(query, logger: logger).decode(T.self) { return value }
         return nil
     }
+
+    /// Waits for, and holds until the transaction ends, an advisory lock named `name`.
+    func lock(_ name: String, logger: Logger) async throws {
+        try await query("SELECT pg_advisory_xact_lock(hashtext(\(name)))", logger: logger)
+    }
 }
