@@ -7,6 +7,7 @@ import HotlineRuntime
 import HotlineStorage
 import Hummingbird
 import Logging
+import PostgresNIO
 
 /// Builds the notification service, the only sender of SMS: a consumer that stores requests,
 /// opt-outs and delivery reports, and a dispatcher that sends through the configured gateway.
@@ -26,21 +27,30 @@ public func buildNotificationApplication(
     let requests = RequestStore(postgres: runtime.postgres, log: log, quietHours: quietHours, defaultLanguage: notification.defaultLanguage)
 
     let consumer = try runtime.makeConsumer(
-        groupID: "hotline-notification", topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
+        groupID: notification.consumerGroup, topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
     let handler = NotificationEventHandler(requests: requests, logger: logger)
     let worker = runtime.makeWorker(consumer: consumer) { message in try await handler.handle(message) }
 
-    var dispatcher = Dispatcher(
-        configuration: notification, provider: provider, store: DispatchStore(postgres: runtime.postgres, log: log),
-        recovery: RecoveryStore(postgres: runtime.postgres, log: log),
-        limiter: RateLimiter(postgres: runtime.postgres, provider: provider.name, sender: provider.sender,
-                             rate: notification.ratePerSecond, burst: notification.rateBurst),
-        templates: TemplateCatalog(postgres: runtime.postgres, defaultLanguage: notification.defaultLanguage,
-                                   refreshInterval: notification.referenceRefresh),
-        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: runtime.startup, logger: logger)
-    dispatcher.reconcileDelay = notification.reconcileDelay
+    let dispatcher = makeDispatcher(postgres: runtime.postgres, notification: notification, provider: provider, log: log,
+                                    keyring: keyring, startup: runtime.startup, logger: logger)
     logger.info("notification provider", metadata: ["provider": "\(provider.name)", "rate_per_second": "\(notification.ratePerSecond)"])
     return runtime.makeApplication(router: runtime.router(), services: [consumer, worker, dispatcher])
+}
+
+/// The sending half of the service, on its own (tests run it alone to kill it mid-send).
+func makeDispatcher(postgres: PostgresClient, notification: NotificationConfiguration, provider: any SMSProvider, log: StatusLog,
+                    keyring: PIIKeyring, startup: StartupLatch, logger: Logger) -> Dispatcher {
+    let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
+    var dispatcher = Dispatcher(
+        configuration: notification, provider: provider, store: DispatchStore(postgres: postgres, log: log),
+        recovery: RecoveryStore(postgres: postgres, log: log),
+        limiter: RateLimiter(postgres: postgres, provider: provider.name, sender: provider.sender,
+                             rate: notification.ratePerSecond, burst: notification.rateBurst),
+        templates: TemplateCatalog(postgres: postgres, defaultLanguage: notification.defaultLanguage,
+                                   refreshInterval: notification.referenceRefresh),
+        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: startup, logger: logger)
+    dispatcher.reconcileDelay = notification.reconcileDelay
+    return dispatcher
 }
 
 /// The gateway named by `HOTLINE_SMS_PROVIDER`.

@@ -29,6 +29,8 @@ public struct NotificationConfiguration: Sendable {
     }
 
     public var provider: ProviderKind = .log
+    /// Every instance of the service shares this consumer group.
+    public var consumerGroup: String = "hotline-notification"
     public var africasTalking = AfricasTalking()
     public var twilio = Twilio()
     /// Language used when a template has no text in the requested one.

@@ -75,7 +75,7 @@ public struct TwilioProvider: SMSProvider {
         }
         let code = (json?["code"] as? Int) ?? Int(json?["code"] as? String ?? "")
         let reason = code.map { "twilio_\($0)" } ?? "http_\(response.status)"
-        let message = Redaction.maskNumbers(json?["message"] as? String ?? response.redactedText)
+        let message = (code.map { "error \($0): " } ?? "") + Redaction.maskNumbers(json?["message"] as? String ?? response.redactedText)
         if response.isRetriableStatus {
             return .failure(ProviderError(code: .retriable, reason: reason, detail: "Twilio answered HTTP \(response.status): \(message)",
                                           retryAfter: response.retryAfter))

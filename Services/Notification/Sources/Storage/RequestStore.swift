@@ -12,6 +12,7 @@ struct RequestStore: Sendable {
     let quietHours: QuietHoursPolicy
     let defaultLanguage: String
     private let reports = Inbox(schema: .notification, consumer: "notification.delivery-reports")
+    private let commands = Inbox(schema: .notification, consumer: "notification.opt-outs")
 
     /// Stores a request once, however often it is delivered. Returns false for a repeat.
     @discardableResult
@@ -48,6 +49,7 @@ struct RequestStore: Sendable {
     @discardableResult
     func optOut(_ command: CommandReceived, eventID: String, logger: Logger) async throws -> Bool {
         try await postgres.inTransaction(logger: logger) { connection in
+            guard try await commands.markProcessed(eventID: eventID, on: connection, logger: logger) else { return false }
             let rows = try await connection.query("""
                 INSERT INTO notification.opt_outs (recipient_pseudonym, source) VALUES (\(command.sender.pseudonym), \("command:" + command.commandID))
                 ON CONFLICT (recipient_pseudonym) DO NOTHING RETURNING 1

@@ -1,0 +1,191 @@
+import Foundation
+import HotlineDomain
+import HotlineFakeGateway
+import HotlineKafka
+import HotlinePrivacy
+import HotlineRuntime
+import HotlineStorage
+import HotlineTestSupport
+@testable import NotificationService
+import PostgresNIO
+import ServiceLifecycle
+import Testing
+
+/// Never the same SMS twice: redelivery, a crash between claim and result, two instances.
+extension NotificationServiceTests {
+    @Test("the same request delivered 5 times (and once more under a new event id) sends one SMS")
+    func fiveRedeliveries() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let producer = try KafkaProducer(configuration: .init(client: TestEnvironment.kafkaClient), logger: logger)
+        let phone = NotificationHarness.phone()
+        let request = try NotificationHarness.request(to: phone)
+        // A later request on the same key (so the same partition), to know the repeats were consumed.
+        let sentinel = try NotificationHarness.request(to: NotificationHarness.phone(), id: request.notificationID + ":sentinel")
+        try await withRunningServices([probe, producer, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            let app = try NotificationHarness.app(NotificationHarness.configuration(.africastalking, gateway: gateway))
+            try await withRunningServices([app]) {
+                try await producer.createTopics([TopicSpecification(name: Topic.notificationsRequested, partitions: 3)])
+                let record = try NotificationHarness.record(request)
+                for _ in 0..<5 { try await producer.send(record) }
+                try await producer.send(try NotificationHarness.record(request))  // same notification id, new event id
+                var last = try NotificationHarness.record(sentinel)
+                last.key = record.key
+                try await producer.send(last)
+                try await NotificationHarness.waitFor(sentinel.notificationID, ["sent"], probe, timeout: .seconds(90))
+                try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe)
+            }
+            #expect(gateway.received(to: phone.e164).count == 1, "one SMS for six deliveries")
+            let events = try await NotificationHarness.statusEvents(request.notificationID, probe)
+            #expect(events.map(\.status) == [.queued, .sent])
+        }
+    }
+
+    /// Runs a dispatcher whose gateway client never returns, and kills it (task cancellation)
+    /// once the send is under way: the claim is committed, the result never recorded. Only the
+    /// dispatcher dies (a dead consumer would linger in the broker's group), and a fresh
+    /// instance of the whole service takes over.
+    func crashMidSend(_ kind: NotificationConfiguration.ProviderKind, sendsBeforeCrash: Bool, gateway: FakeGateway,
+                      request: NotificationRequested, probe: PostgresClient) async throws {
+        let configuration = NotificationHarness.configuration(kind, gateway: gateway)
+        let crashing = CrashingProvider(wrapping: makeProvider(configuration, logger: logger), sendsBeforeCrash: sendsBeforeCrash)
+        let started = StartupLatch()
+        started.open()
+        let doomed = makeDispatcher(postgres: probe, notification: configuration, provider: crashing,
+                                    log: StatusLog(outbox: Outbox(schema: .notification), instance: "doomed"),
+                                    keyring: .development, startup: started, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await doomed.run() }
+            try await NotificationHarness.store([request], client: probe)
+            try await eventually("the doomed instance is mid-send") { crashing.callCount == 1 }
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+        let row = try await NotificationHarness.status(request.notificationID, probe)
+        #expect(row?.status == "sending", "claimed, result never recorded")
+    }
+
+    @Test("killed after Twilio accepted the SMS: a fresh instance finds it at Twilio and records it sent, without resending")
+    func crashAfterSendTwilio() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let phone = NotificationHarness.phone()
+        let request = try NotificationHarness.request(to: phone)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            try await crashMidSend(.twilio, sendsBeforeCrash: true, gateway: gateway, request: request, probe: probe)
+            #expect(gateway.received(to: phone.e164).count == 1)
+            let fresh = try NotificationHarness.app(NotificationHarness.configuration(.twilio, gateway: gateway))
+            try await withRunningServices([fresh]) {
+                try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe)
+            }
+            #expect(gateway.received(to: phone.e164).count == 1, "reconciled, not resent")
+            #expect(gateway.lookups >= 1)
+            #expect(try await NotificationHarness.history(request.notificationID, probe) == ["queued", "sending", "unknown", "sent"])
+            let events = try await NotificationHarness.statusEvents(request.notificationID, probe)
+            #expect(events.map(\.status) == [.queued, .unknown, .sent])
+            #expect(events.last?.providerMessageID == gateway.received(to: phone.e164).first?.messageID)
+        }
+    }
+
+    @Test("killed after the claim but before Twilio got it: Twilio has no such message, so it is sent once")
+    func crashBeforeSendTwilio() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let phone = NotificationHarness.phone()
+        let request = try NotificationHarness.request(to: phone)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            try await crashMidSend(.twilio, sendsBeforeCrash: false, gateway: gateway, request: request, probe: probe)
+            #expect(gateway.received(to: phone.e164).isEmpty)
+            let fresh = try NotificationHarness.app(NotificationHarness.configuration(.twilio, gateway: gateway))
+            try await withRunningServices([fresh]) {
+                try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe)
+            }
+            #expect(gateway.received(to: phone.e164).count == 1)
+            #expect(try await NotificationHarness.history(request.notificationID, probe) == ["queued", "sending", "unknown", "queued", "sending", "sent"])
+        }
+    }
+
+    @Test("killed after Africa's Talking accepted it: no status API, so it stays unknown and is never resent")
+    func crashAfterSendAfricasTalking() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let phone = NotificationHarness.phone()
+        let request = try NotificationHarness.request(to: phone)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            try await crashMidSend(.africastalking, sendsBeforeCrash: true, gateway: gateway, request: request, probe: probe)
+            let fresh = try NotificationHarness.app(NotificationHarness.configuration(.africastalking, gateway: gateway))
+            try await withRunningServices([fresh]) {
+                try await eventually("the fresh instance settles the unknown") {
+                    try await NotificationHarness.history(request.notificationID, probe).contains("unknown-settled")
+                }
+            }
+            let row = try await NotificationHarness.status(request.notificationID, probe)
+            #expect(row?.status == "unknown")
+            #expect(row?.reason?.contains("not resent") == true)
+            #expect(gateway.received(to: phone.e164).count == 1)
+        }
+    }
+
+    @Test("a gateway too slow to answer: the outcome is unknown, Twilio is asked, and the SMS is not sent twice")
+    func slowGateway() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let phone = NotificationHarness.phone()
+        gateway.script(for: phone.e164, [.slow(.seconds(4))])
+        let request = try NotificationHarness.request(to: phone)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            var configuration = NotificationHarness.configuration(.twilio, gateway: gateway)
+            configuration.httpTimeout = .seconds(1)
+            let app = try NotificationHarness.app(configuration)
+            try await withRunningServices([app]) {
+                try await NotificationHarness.store([request], client: probe)
+                try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe)
+            }
+            #expect(gateway.received(to: phone.e164).count == 1)
+            #expect(try await NotificationHarness.history(request.notificationID, probe) == ["queued", "sending", "unknown", "sent"])
+        }
+    }
+
+    @Test("two instances on one table and one consumer group send each of 40 requests exactly once")
+    func twoInstances() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let producer = try KafkaProducer(configuration: .init(client: TestEnvironment.kafkaClient), logger: logger)
+        let phones = (0..<40).map { _ in NotificationHarness.phone() }
+        let requests = try phones.map { try NotificationHarness.request(to: $0) }
+        try await withRunningServices([probe, producer, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            var configuration = NotificationHarness.configuration(.twilio, gateway: gateway)
+            configuration.dispatchers = 3
+            let group = TestEnvironment.uniqueName("hotline-notification")
+            let first = try NotificationHarness.app(configuration, group: group)
+            let second = try NotificationHarness.app(configuration, group: group)
+            try await withRunningServices([first, second]) {
+                try await producer.createTopics([TopicSpecification(name: Topic.notificationsRequested, partitions: 3)])
+                for request in requests {
+                    let record = try NotificationHarness.record(request)
+                    try await producer.send(record)
+                    try await producer.send(record)  // and each one redelivered
+                }
+                for request in requests { try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe, timeout: .seconds(90)) }
+            }
+            #expect(phones.allSatisfy { gateway.received(to: $0.e164).count == 1 })
+            let instances = try await probe.query("""
+                SELECT count(DISTINCT instance) FROM notification.history
+                WHERE status = 'sending' AND notification_id = ANY(\(requests.map(\.notificationID)))
+                """, logger: logger).decode(Int.self).all()
+            print("two instances: 40 requests sent by \(instances.first ?? 0) instance(s), \(gateway.received.count) gateway calls")
+        }
+    }
+}
