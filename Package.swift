@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "hotline-routing", targets: ["hotline-routing"]),
         .executable(name: "hotline-accountability", targets: ["hotline-accountability"]),
         .executable(name: "hotline-notification", targets: ["hotline-notification"]),
+        .executable(name: "hotline-warehouse", targets: ["hotline-warehouse"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         // For the separate benchmark package in Benchmarks/.
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
@@ -184,6 +185,22 @@ let package = Package(
             path: "Services/Notification/Main",
             swiftSettings: strictSwift6
         ),
+        .target(
+            name: "WarehouseService",
+            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlineReference",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Warehouse/Sources",
+            swiftSettings: strictSwift6
+        ),
+        .executableTarget(
+            name: "hotline-warehouse",
+            dependencies: ["WarehouseService", "HotlineRuntime"],
+            path: "Services/Warehouse/Main",
+            swiftSettings: strictSwift6
+        ),
 
         .target(
             name: "HotlineBenchmarkSupport",
@@ -197,7 +214,7 @@ let package = Package(
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
-                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain", "HotlineOperations", "HotlineKafka",
+                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain", "HotlineOperations", "HotlineKafka", "WarehouseService",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -272,6 +289,14 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/NotificationTests",
+            swiftSettings: strictSwift6
+        ),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["WarehouseService", "HotlineTestSupport", "HotlineReference", "HotlineDomain", "HotlinePrivacy",
+                           "HotlineKafka", "HotlineStorage", "HotlineRuntime",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/WarehouseTests",
             swiftSettings: strictSwift6
         ),
         .target(

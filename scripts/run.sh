@@ -15,8 +15,8 @@ CONFIGURATION="${HOTLINE_BUILD_CONFIGURATION:-debug}"
 # shellcheck source=lib/stack.sh
 source "$ROOT/scripts/lib/stack.sh"
 
-SERVICES=(intake routing accountability notification)
-declare -A PORTS=([intake]=8080 [routing]=8081 [accountability]=8082 [notification]=8083)
+SERVICES=(intake routing accountability notification warehouse)
+declare -A PORTS=([intake]=8080 [routing]=8081 [accountability]=8082 [notification]=8083 [warehouse]=8084)
 PIDS=()
 
 shutdown() {
@@ -93,7 +93,7 @@ cat <<MSG
       -d '{"action":"acknowledge"}' http://127.0.0.1:8082/v1/cases/<code>/actions
     curl -s -H "Authorization: Bearer $DEV_COORDINATOR_KEY" 'http://127.0.0.1:8082/v1/cases/<code>/record?format=text'
 
-  Health, readiness and metrics: http://127.0.0.1:{8080..8083}/healthz, /readyz, /metrics
+  Health, readiness and metrics: http://127.0.0.1:{8080..8084}/healthz, /readyz, /metrics
   Logs: $STACK_DIR/logs/*.log      Ctrl-C stops everything.
 
 MSG

@@ -57,7 +57,7 @@ for f in listed:
         if doc["kind"] != "Namespace":
             assert doc["metadata"].get("namespace") == "hotline", f"{f}: {doc['metadata']['name']} not in namespace hotline"
 deployments = sorted(kinds.get("Deployment", []))
-assert deployments == ["accountability", "intake", "notification", "routing"], deployments
+assert deployments == ["accountability", "intake", "notification", "routing", "warehouse"], deployments
 assert sorted(kinds.get("PodDisruptionBudget", [])) == deployments, "one PodDisruptionBudget per Deployment"
 assert sorted(kinds.get("Service", [])) == deployments, "one Service per Deployment"
 print(f"kustomization.yaml: {len(listed)} files, kinds {', '.join(f'{k}×{len(v)}' for k, v in sorted(kinds.items()))}")
@@ -72,7 +72,7 @@ docker-compose -f docker-compose.yml config -q || fail "docker-compose.yml (defa
 docker-compose -f docker-compose.yml --profile observability config > "$resolved/observability.yml" \
   || fail "docker-compose.yml (observability profile)"
 services="$(docker-compose -f docker-compose.yml --profile observability config --services | sort | tr '\n' ' ')"
-[ "$services" = "accountability grafana intake kafka notification postgres prometheus routing " ] \
+[ "$services" = "accountability grafana intake kafka notification postgres prometheus routing warehouse " ] \
   || fail "unexpected compose services with the observability profile: $services"
 log "check-jsonschema against the Compose Specification schema (Debian docker-compose $(dpkg-query -W -f='${Version}' docker-compose))"
 "$VENV/bin/check-jsonschema" --schemafile "$COMPOSE_SCHEMA" docker-compose.yml "$resolved/observability.yml" \
