@@ -4,13 +4,14 @@ import Foundation
 ///
 /// Format (the small CSV dialect of every reference file): `#` comments, a `# version:` line,
 /// the header `template,language,text`, then rows. The text is the last column and may contain
-/// commas; `{name}` is a parameter. A parameter named `state` is rendered through the template
-/// `state.<value>` in the same language, so `in_progress` reads naturally.
+/// commas; `{name}` is a parameter. Parameters named `state`, `category`, `priority` and `role` are
+/// rendered through the template `<name>.<value>` in the same language (`state.in_progress`,
+/// `category.armed_attack`), so codes read naturally; without such a text the code is shown.
 ///
 /// Validation, all before anything is stored: names are `lower.dotted_words`, languages are 2–3
 /// letter codes, no row is repeated, braces are balanced, every template has a text in the
 /// program's default language, a text in another language uses no parameter that the
-/// default-language text does not (an unknown placeholder), `state.*` texts take no parameters,
+/// default-language text does not (an unknown placeholder), label texts (`state.*`, `category.*`, …) take no parameters,
 /// and `reporter.*` texts never use `{category}`, `{place}`, `{target}` or `{role}`: a shared
 /// phone must not reveal what was reported.
 public struct MessageTemplates: Sendable, Equatable {
@@ -18,6 +19,8 @@ public struct MessageTemplates: Sendable, Equatable {
     public static let fileName = "templates.csv"
     /// Parameters a reporter's message may never carry.
     public static let forbiddenForReporters: Set<String> = ["category", "place", "target", "role", "priority"]
+    /// Parameters whose values are codes with a translated label `<parameter>.<code>`.
+    public static let labelledParameters: Set<String> = ["state", "category", "priority", "role"]
 
     public let version: String
     public let defaultLanguage: String
@@ -45,8 +48,8 @@ public struct MessageTemplates: Sendable, Equatable {
             guard texts[template]?[language] == nil else { throw reject("template \(template) (\(language)) is defined twice") }
             let names: [String]
             do { names = try placeholders(in: text) } catch let error as PlaceholderError { throw reject("template \(template) (\(language)): \(error.message)") }
-            if template.hasPrefix("state."), let name = names.first {
-                throw reject("state text \(template) (\(language)) takes no parameters, found {\(name)}")
+            if let prefix = template.split(separator: ".").first, labelledParameters.contains(String(prefix)), let name = names.first {
+                throw reject("label text \(template) (\(language)) takes no parameters, found {\(name)}")
             }
             if template.hasPrefix("reporter."), let name = names.first(where: forbiddenForReporters.contains) {
                 throw reject("reporter template \(template) (\(language)) uses {\(name)}: reporter messages never carry the category, place or target")
@@ -79,7 +82,7 @@ public struct MessageTemplates: Sendable, Equatable {
         return byLanguage[defaultLanguage].map { ($0, defaultLanguage) }
     }
 
-    /// Renders a template with its parameters; `{state}` goes through `state.<value>`.
+    /// Renders a template with its parameters; `{state}`, `{category}`, … go through `<name>.<value>`.
     public func render(_ template: String, language: String, parameters: [String: String]) throws -> RenderedTemplate {
         guard let (source, used) = text(of: template, language: language) else {
             throw TemplateError(code: .unknownTemplate, message: "no template \(template)")
@@ -93,8 +96,8 @@ public struct MessageTemplates: Sendable, Equatable {
             guard let value = parameters[name] else {
                 throw TemplateError(code: .missingParameter, message: "template \(template) needs parameter \(name)")
             }
-            if name == "state" {
-                output += self.text(of: "state.\(value)", language: used)?.text ?? value.replacingOccurrences(of: "_", with: " ")
+            if Self.labelledParameters.contains(name) {
+                output += self.text(of: "\(name).\(value)", language: used)?.text ?? value.replacingOccurrences(of: "_", with: " ")
             } else {
                 output += value
             }

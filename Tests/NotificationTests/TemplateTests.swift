@@ -69,11 +69,20 @@ struct TemplateTests {
         for (name, byLanguage) in templates.texts where name.hasPrefix("reporter.") {
             for language in byLanguage.keys {
                 let text = try templates.render(name, language: language, parameters: parameters).text
-                #expect(!text.contains("armed_attack") && !text.contains("Sévaré") && !text.contains("CSC-ML-5"), "\(name) \(language)")
+                let label = try templates.render("category.armed_attack", language: language, parameters: [:]).text
+                #expect(!text.contains("armed_attack") && !text.contains(label) && !text.contains("Sévaré") && !text.contains("CSC-ML-5"),
+                        "\(name) \(language)")
             }
         }
         let alert = try templates.render("member.case_alert", language: "fr", parameters: parameters).text
-        #expect(alert.contains("armed_attack") && alert.contains("Sévaré") && alert.contains("urgent") && alert.contains("7KQ2ZX"))
+        #expect(alert.contains("attaque armée") && alert.contains("Sévaré") && alert.contains("URGENT") && alert.contains("7KQ2ZX"),
+                "codes read as words in the member's language: \(alert)")
+        let english = try templates.render("member.case_alert", language: "en", parameters: parameters).text
+        #expect(english.contains("armed attack") && english.contains("(lead)"))
+        var unknown = parameters
+        unknown["category"] = "cattle_rustling"
+        #expect(try templates.render("member.case_alert", language: "fr", parameters: unknown).text.contains("cattle rustling"),
+                "a code without a label is shown rather than refused")
         #expect(throws: TemplateError.self) { try AudienceRule.check(audience: "reporter", template: "member.case_alert") }
         #expect(throws: Never.self) { try AudienceRule.check(audience: "member", template: "member.case_alert") }
     }
