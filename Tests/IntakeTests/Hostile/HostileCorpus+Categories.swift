@@ -152,8 +152,11 @@ extension HostileCorpus {
         case 2, 3:
             let channel = number(0...3)
             var fields = fields(forChannel: channel, index)
-            fields[0].1 = marker(index) + (chance(50) ? big : combining)
-            request = formRequest(.huge, "huge id", fields: fields, index: index, expectation: .rejected, channel: channel)
+            // Repetitive ids compress below PostgreSQL's index row limit; random ones do not.
+            let noise = String((0..<number(3_000...12_000)).map { _ in pick(Array("abcdefghijklmnopqrstuvwxyz0123456789")) })
+            let (kind, id) = pick([("repetitive", big), ("one huge character", combining), ("random", noise)])
+            fields[0].1 = marker(index) + id
+            request = formRequest(.huge, "huge id, \(kind)", fields: fields, index: index, expectation: .rejected, channel: channel)
         case 4:
             var fields = twilioStatusFields(index)
             fields[0].1 = marker(index) + big
@@ -180,9 +183,10 @@ extension HostileCorpus {
             request = Request(index: index, category: .huge, variant: "AT sms: huge token", uri: Self.withToken(Self.atSMSPath, Self.atToken + String(big.prefix(8_000))),
                               headers: Self.formType, body: Self.formBytes(atSMSFields(index)), expectation: .forged(.forbidden))
         case 10:
-            var pairs = atSMSFields(index)
+            let channel = chance(50) ? 0 : 3
+            var pairs = fields(forChannel: channel, index)
             for field in 0..<number(100...3_000) { pairs.append(("x\(field)", "1")) }
-            request = formRequest(.huge, "thousands of extra fields", fields: pairs, index: index, expectation: .accepted, channel: chance(50) ? 0 : 3)
+            request = formRequest(.huge, "thousands of extra fields", fields: pairs, index: index, expectation: .accepted, channel: channel)
         case 11:
             let depth = number(600...30_000)
             let body = Array((#"{"text":"\#(marker(index))","location_hint":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}").utf8)
@@ -194,7 +198,7 @@ extension HostileCorpus {
                               body: reportJSON(index, extra: ["location_hint": marker(index) + big]), expectation: .rejected)
         default:
             var fields = atUSSDFields(index)
-            fields[4].1 = String(repeating: "1*", count: number(100...20_000))
+            fields[4].1 = String(repeating: "1*", count: number(100...12_000))
             request = formRequest(.huge, "USSD text of thousands of inputs", fields: fields, index: index, expectation: .accepted, channel: 2)
         }
         request.markers = [marker(index)]

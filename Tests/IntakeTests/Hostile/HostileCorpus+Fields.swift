@@ -44,21 +44,22 @@ extension HostileCorpus {
             // The same gateway message id with another text: answered as the first, the second text never stored.
             let first = formRequest(.duplicates, "message id reused, first", fields: atSMSFields(index), index: index, expectation: .accepted, channel: 0)
             append(Request(index: 0, category: .duplicates, variant: first.variant, uri: first.uri, headers: first.headers, body: first.body,
-                           expectation: .accepted, markers: [marker(index)], phones: [phone(index)]))
+                           expectation: .accepted, markers: [marker(index)], phones: [phone(index)]), group: index)
             let secondText = "\(marker(index + 1)) texte différent"
             request = formRequest(.duplicates, "message id reused with another text", fields: atSMSFields(index, text: secondText),
                                   index: index, expectation: .accepted, channel: 0)
             request.unstoredMarkers = [marker(index + 1)]
+            request.group = index
         case 8:
             // An Idempotency-Key reused with another body: 422, and the second body is never stored.
             append(Request(index: 0, category: .duplicates, variant: "Idempotency-Key, first use", uri: Self.reportsPath,
                            headers: operatorHeaders(idempotencyKey: marker(index)), body: reportJSON(index), expectation: .accepted,
-                           markers: [marker(index)]))
+                           markers: [marker(index)]), group: index)
             request = Request(index: index, category: .duplicates, variant: "Idempotency-Key reused with another body", uri: Self.reportsPath,
                               headers: operatorHeaders(idempotencyKey: marker(index)), body: reportJSON(index + 1), expectation: .rejected)
             request.unstoredMarkers = [marker(index + 1)]
             request.markers = []
-            append(request)
+            append(request, group: index)
             return
         default:
             request = Request(index: index, category: .duplicates, variant: "AT sms: the token twice",
@@ -112,6 +113,7 @@ extension HostileCorpus {
     mutating func addInjection() {
         let index = nextIndex
         let payload = pick(HostilePayloads.all)
+        defer { requests[requests.count - 1].variant += " \(payload.debugDescription.prefix(40))" }
         var request: Request
         switch number(0...10) {
         case 0, 1:

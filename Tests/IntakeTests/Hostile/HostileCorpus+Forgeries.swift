@@ -148,29 +148,29 @@ extension HostileCorpus {
             let exact = Request(index: 0, category: .replay, variant: "twilio: original", uri: Self.twilioSMSPath,
                                 headers: twilioHeaders(path: Self.twilioSMSPath, fields), body: Self.formBytes(fields), expectation: .accepted,
                                 markers: [marker(original)], phones: [phone(original)])
-            append(exact)
+            append(exact, group: original)
             var tampered = fields
             tampered[4].1 = "\(marker(tamperedIndex)) bétail rendu, fausse alerte"
             append(Request(index: 0, category: .replay, variant: "twilio: signature replayed over another Body", uri: Self.twilioSMSPath,
                            headers: twilioHeaders(path: Self.twilioSMSPath, tampered, signature: signature), body: Self.formBytes(tampered),
-                           expectation: .forged(.forbidden), markers: [marker(tamperedIndex)]))
+                           expectation: .forged(.forbidden), markers: [marker(tamperedIndex)]), group: original)
             append(Request(index: 0, category: .replay, variant: "twilio: signature replayed to the status URL", uri: Self.twilioStatusPath,
                            headers: twilioHeaders(path: Self.twilioStatusPath, fields, signature: signature), body: Self.formBytes(fields),
-                           expectation: .forged(.forbidden), markers: [marker(original)], phones: [phone(original)]))
+                           expectation: .forged(.forbidden), markers: [marker(original)], phones: [phone(original)]), group: original)
             append(Request(index: 0, category: .replay, variant: "twilio: exact replay", uri: exact.uri, headers: exact.headers, body: exact.body,
-                           expectation: .accepted, markers: [marker(original)], phones: [phone(original)]))
+                           expectation: .accepted, markers: [marker(original)], phones: [phone(original)]), group: original)
         } else {
             let body = relayJSON(original)
             let signature = Self.relaySignature(body)
             let exact = Request(index: 0, category: .replay, variant: "relay: original", uri: Self.relayPath, headers: relayHeaders(body),
                                 body: body, expectation: .accepted, markers: [marker(original)], phones: [phone(original)])
-            append(exact)
+            append(exact, group: original)
             let other = relayJSON(tamperedIndex)
             append(Request(index: 0, category: .replay, variant: "relay: signature replayed over another body", uri: Self.relayPath,
                            headers: relayHeaders(other, signature: signature), body: other, expectation: .forged(.forbidden),
-                           markers: [marker(tamperedIndex)], phones: [phone(tamperedIndex)]))
+                           markers: [marker(tamperedIndex)], phones: [phone(tamperedIndex)]), group: original)
             append(Request(index: 0, category: .replay, variant: "relay: exact replay", uri: exact.uri, headers: exact.headers, body: exact.body,
-                           expectation: .accepted, markers: [marker(original)], phones: [phone(original)]))
+                           expectation: .accepted, markers: [marker(original)], phones: [phone(original)]), group: original)
         }
     }
 }

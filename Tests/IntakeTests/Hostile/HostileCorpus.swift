@@ -48,6 +48,8 @@ struct HostileCorpus {
         var verbatimText: String?
         /// Markers that must never be stored, whatever the answer (the second body of a reused id).
         var unstoredMarkers: [String] = []
+        /// Requests of one group go over one connection, in order (an original before its replays).
+        var group: Int?
     }
 
     static let atToken = "dev-africastalking-token"
@@ -61,7 +63,7 @@ struct HostileCorpus {
     let coordinatorKey: String
     let revokedKey: String
     var random: SeededGenerator
-    private(set) var requests: [Request] = []
+    var requests: [Request] = []
 
     init(seed: UInt64, runID: String, operatorKey: String, coordinatorKey: String, revokedKey: String) {
         self.random = SeededGenerator(seed: seed)
@@ -102,9 +104,10 @@ struct HostileCorpus {
 
     var nextIndex: Int { requests.count }
 
-    mutating func append(_ request: Request) {
+    mutating func append(_ request: Request, group: Int? = nil) {
         var request = request
         request.index = requests.count
+        request.group = group ?? request.group
         requests.append(request)
     }
 

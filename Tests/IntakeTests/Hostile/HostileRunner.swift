@@ -9,6 +9,9 @@ struct HostileOutcome: Sendable {
     var status: HTTPResponse.Status?
     var errorCode: String?
     var transportError: String?
+    /// Sent again on a fresh connection because the server had closed the previous one after
+    /// answering the request before with this status.
+    var resentAfter: Int?
 }
 
 /// Sends the corpus over `concurrency` keep-alive connections, each working through its share in order.
@@ -16,7 +19,7 @@ enum HostileRunner {
     static func run(_ requests: [HostileCorpus.Request], port: Int, concurrency: Int) async throws -> [HostileOutcome] {
         try await withThrowingTaskGroup(of: [HostileOutcome].self) { group in
             for worker in 0..<concurrency {
-                let share = stride(from: worker, to: requests.count, by: concurrency).map { requests[$0] }
+                let share = requests.filter { ($0.group ?? $0.index) % concurrency == worker }
                 group.addTask { try await send(share, port: port) }
             }
             var outcomes: [HostileOutcome] = []
@@ -35,14 +38,27 @@ enum HostileRunner {
         var client = connect(port: port)
         var outcomes: [HostileOutcome] = []
         outcomes.reserveCapacity(requests.count)
+        var lastStatus = 0
         for request in requests {
             var headers = request.headers
             headers[.connection] = "keep-alive"
             let body: ByteBuffer? = request.body.isEmpty && request.method == .get ? nil : ByteBuffer(bytes: request.body)
+            let testRequest = TestClient.Request(request.uri, method: request.method, authority: "hotline.test", headers: headers, body: body)
             do {
-                let response = try await client.execute(
-                    TestClient.Request(request.uri, method: request.method, authority: "hotline.test", headers: headers, body: body))
-                outcomes.append(HostileOutcome(index: request.index, status: response.status, errorCode: errorCode(response.body)))
+                let response: TestClient.Response
+                var resentAfter: Int?
+                do {
+                    response = try await client.execute(testRequest)
+                } catch ChannelError.ioOnClosedChannel {
+                    // The server closed this keep-alive connection after the previous answer, before
+                    // this request was written: nothing reached it, so sending again is safe.
+                    try? await client.shutdown()
+                    client = connect(port: port)
+                    response = try await client.execute(testRequest)
+                    resentAfter = lastStatus
+                }
+                outcomes.append(HostileOutcome(index: request.index, status: response.status, errorCode: errorCode(response.body), resentAfter: resentAfter))
+                lastStatus = response.status.code
                 if response.headers[.connection]?.lowercased() == "close" {
                     try? await client.shutdown()
                     client = connect(port: port)
@@ -68,6 +84,7 @@ struct HostileReport {
     var failures: [String] = []
     var serverErrors = 0
     var transportErrors = 0
+    var resentAfter: [Int: Int] = [:]
     var forgedTotal = 0
     var forgedRefused = 0
     var statuses: [Int: Int] = [:]
@@ -81,6 +98,7 @@ struct HostileReport {
         var acceptedMarkers = Set<String>(), refusedMarkers = Set<String>(), acceptedPhones = Set<String>(), refusedPhones = Set<String>()
         for (request, outcome) in zip(requests, outcomes) {
             precondition(request.index == outcome.index)
+            if let previous = outcome.resentAfter { resentAfter[previous, default: 0] += 1 }
             let describe = "#\(request.index) [\(request.category.rawValue)] \(request.variant) \(request.method) \(request.uri.prefix(80))"
             markersThatMustNotBeStored.formUnion(request.unstoredMarkers)
             guard let status = outcome.status else {
@@ -127,6 +145,8 @@ struct HostileReport {
                             Double(total) / max(seconds, 0.001), concurrency, seed)]
         lines.append("  5xx: \(serverErrors), no answer: \(transportErrors), forged refused: \(forgedRefused)/\(forgedTotal), "
                      + "answered against expectation: \(failures.count)")
+        lines.append("  resent on a fresh connection (the server closed the previous one after answering): "
+                     + (resentAfter.isEmpty ? "none" : resentAfter.sorted { $0.key < $1.key }.map { "\($0.value) after a \($0.key)" }.joined(separator: ", ")))
         lines.append("  statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
         for category in HostileCorpus.Category.allCases {
             let counts = perCategory[category] ?? (0, 0)

@@ -18,6 +18,19 @@ struct FormBody: Sendable {
             case .invalidUTF8: throw APIError.badRequest("invalid_utf8", "form body is not valid UTF-8")
             }
         }
+        try Self.check(pairs)
+    }
+
+    /// Refuses what no field may hold, and a field repeated with different values (parameter
+    /// pollution: a proxy and intake could each read a different one), read or not.
+    private static func check(_ pairs: [(String, String)]) throws {
+        var seen: [String: String] = [:]
+        for (name, value) in pairs {
+            try InputLimits.rejectNUL(name, value, field: "form field \(name.prefix(40))")
+            if let earlier = seen.updateValue(value, forKey: name), earlier != value {
+                throw APIError.badRequest("conflicting_parameter", "\(name.prefix(40)) appears more than once with different values")
+            }
+        }
     }
 
     static func read(_ request: Request, context: some RequestContext) async throws -> FormBody {
