@@ -200,13 +200,13 @@ enum IntakeOpenAPI {
       "ReportRequest": {
         "type": "object", "required": ["text"],
         "properties": {
-          "text": { "type": "string", "minLength": 1, "maxLength": 1600 },
+          "text": { "type": "string", "minLength": 1, "maxLength": 1600, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" },
           "channel": { "type": "string", "enum": ["sms", "ussd", "operator", "api"] },
           "language": { "type": "string", "pattern": "^[A-Za-z]{2,3}$" },
           "category": { "type": "string", "enum": ["theft", "armed_attack", "trafficking_weapons_drugs", "human_trafficking", "security_forces_misconduct",
                                                    "land_dispute", "gender_based_violence", "violent_extremism", "corruption", "other"] },
           "location_hint": { "type": "string", "maxLength": 200 },
-          "caller_phone": { "type": "string", "pattern": "^\\+?[0-9 ]{8,17}$" },
+          "caller_phone": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" },
           "anonymous": { "type": "boolean" }
         }
       },
@@ -217,10 +217,10 @@ enum IntakeOpenAPI {
       "AfricasTalkingSMS": {
         "type": "object", "required": ["id", "from", "text"],
         "properties": {
-          "id": { "type": "string", "minLength": 1, "maxLength": 200 },
-          "from": { "type": "string", "pattern": "^\\+?[0-9]{8,15}$" },
+          "id": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
+          "from": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" },
           "to": { "type": "string" },
-          "text": { "type": "string", "minLength": 1, "maxLength": 1600 },
+          "text": { "type": "string", "minLength": 1, "maxLength": 1600, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" },
           "date": { "type": "string", "examples": ["2026-11-23 10:15:00"] },
           "linkId": { "type": "string" },
           "networkCode": { "type": "string" }
@@ -229,7 +229,7 @@ enum IntakeOpenAPI {
       "AfricasTalkingDelivery": {
         "type": "object", "required": ["id", "status"],
         "properties": {
-          "id": { "type": "string", "minLength": 1, "maxLength": 200 },
+          "id": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
           "status": { "type": "string", "enum": ["Sent", "Submitted", "Buffered", "Rejected", "Success", "Failed"] },
           "phoneNumber": { "type": "string" },
           "networkCode": { "type": "string" },
@@ -240,9 +240,9 @@ enum IntakeOpenAPI {
       "AfricasTalkingUSSD": {
         "type": "object", "required": ["sessionId", "phoneNumber"],
         "properties": {
-          "sessionId": { "type": "string", "minLength": 1, "maxLength": 200 },
+          "sessionId": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
           "serviceCode": { "type": "string" },
-          "phoneNumber": { "type": "string", "pattern": "^\\+?[0-9]{8,15}$" },
+          "phoneNumber": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" },
           "networkCode": { "type": "string" },
           "text": { "type": "string", "description": "every input so far, joined by *" }
         }
@@ -250,18 +250,18 @@ enum IntakeOpenAPI {
       "TwilioSMS": {
         "type": "object", "required": ["MessageSid", "From", "Body"],
         "properties": {
-          "MessageSid": { "type": "string", "minLength": 1, "maxLength": 200 },
+          "MessageSid": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
           "AccountSid": { "type": "string" },
-          "From": { "type": "string", "pattern": "^\\+?[0-9]{8,15}$" },
+          "From": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" },
           "To": { "type": "string" },
-          "Body": { "type": "string", "minLength": 1, "maxLength": 1600 },
+          "Body": { "type": "string", "minLength": 1, "maxLength": 1600, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" },
           "NumSegments": { "type": "string" }
         }
       },
       "TwilioStatus": {
         "type": "object", "required": ["MessageSid", "MessageStatus"],
         "properties": {
-          "MessageSid": { "type": "string", "minLength": 1, "maxLength": 200 },
+          "MessageSid": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
           "MessageStatus": { "type": "string", "enum": ["accepted", "scheduled", "queued", "sending", "sent", "delivered", "read", "undelivered", "failed", "canceled"] },
           "ErrorCode": { "type": "string" },
           "To": { "type": "string" }
@@ -270,10 +270,10 @@ enum IntakeOpenAPI {
       "RelaySMS": {
         "type": "object", "required": ["id", "from", "text"],
         "properties": {
-          "id": { "type": "string", "minLength": 1, "maxLength": 200 },
-          "from": { "type": "string", "pattern": "^\\+?[0-9]{8,15}$" },
+          "id": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[A-Za-z0-9_.:-]{1,200}$", "description": "at most 200 bytes" },
+          "from": { "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" },
           "to": { "type": "string" },
-          "text": { "type": "string", "minLength": 1, "maxLength": 1600 },
+          "text": { "type": "string", "minLength": 1, "maxLength": 1600, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" },
           "received_at": { "type": "string", "format": "date-time" }
         }
       }
