@@ -17,7 +17,7 @@ let package = Package(
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         // For the separate benchmark package in Benchmarks/.
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
-        // For the libFuzzer package in Fuzz/.
+        // For the libFuzzer package in Fuzzing/.
         .library(name: "HotlineParserProperties", targets: ["HotlineParserProperties"]),
     ],
     dependencies: [

@@ -8,7 +8,7 @@
 #
 # Inputs libFuzzer finds are kept in .tools/fuzz/corpus/<target>; a crash or property violation
 # is saved in .tools/fuzz/artifacts/ and the script exits 1. Fix it, then copy the input into
-# Fuzz/Corpus/<kind>/ so the test command replays it from then on.
+# Fuzzing/Corpus/<kind>/ so the test command replays it from then on.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +27,7 @@ corpus_of() {
   esac
 }
 
-cd "$ROOT/Fuzz"
+cd "$ROOT/Fuzzing"
 echo "[fuzz] building the fuzz targets (release, -sanitize=fuzzer,address)"
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 BIN="$(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
@@ -37,10 +37,10 @@ for target in "${TARGETS[@]}"; do
   kind="$(corpus_of "$target")"
   mkdir -p "$WORK/corpus/$target" "$WORK/artifacts/$target"
   log="$WORK/$target.log"
-  echo "[fuzz] $target for ${SECONDS_PER_TARGET}s (seeds: Fuzz/Corpus/$kind, log: $log)"
+  echo "[fuzz] $target for ${SECONDS_PER_TARGET}s (seeds: Fuzzing/Corpus/$kind, log: $log)"
   if ! "$BIN/Fuzz$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$WORK/artifacts/$target/" \
-      "$WORK/corpus/$target" "$ROOT/Fuzz/Corpus/$kind" >"$log" 2>&1; then
+      "$WORK/corpus/$target" "$ROOT/Fuzzing/Corpus/$kind" >"$log" 2>&1; then
     status=1
     echo "[fuzz] $target FAILED; the input is in $WORK/artifacts/$target/:" >&2
     grep -E "ERROR|Fatal error|violation|Test unit written" "$log" | head -n 10 >&2 || tail -n 20 "$log" >&2

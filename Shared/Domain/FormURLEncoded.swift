@@ -2,7 +2,7 @@
 ///
 /// Pairs keep their order and repetitions (signature checks need both). Bad percent-escapes and
 /// invalid UTF-8 are refused, not repaired. Pure and allocation-bounded by the input, so the
-/// libFuzzer target in `Fuzz/` can drive it directly.
+/// libFuzzer target in `Fuzzing/` can drive it directly.
 public enum FormURLEncoded {
     public enum Failure: Error, Sendable, Equatable {
         case emptyName

@@ -17,7 +17,7 @@ struct FuzzCorpusReplayTests {
     ]
 
     static func corpus(_ directory: String) throws -> [(name: String, bytes: [UInt8])] {
-        let folder = TestEnvironment.repositoryRoot + "/Fuzz/Corpus/" + directory
+        let folder = TestEnvironment.repositoryRoot + "/Fuzzing/Corpus/" + directory
         return try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { name in
             (name, Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))))
         }

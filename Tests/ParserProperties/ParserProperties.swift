@@ -3,7 +3,7 @@ import HotlinePrivacy
 
 /// Properties the text parsers must hold for every input, whatever the bytes.
 ///
-/// Shared by the libFuzzer targets in `Fuzz/` (which crash on a violation, so libFuzzer keeps the
+/// Shared by the libFuzzer targets in `Fuzzing/` (which crash on a violation, so libFuzzer keeps the
 /// input) and by `FuzzCorpusReplayTests` (which replays the seed corpus in the test command).
 /// Each check returns the violations it found; an empty list means the input is fine.
 public enum ParserProperties {

@@ -58,7 +58,7 @@ struct HostileInputTests {
             #expect(report.failures.isEmpty, "\(report.failures.count) requests answered against expectation")
             #expect(report.serverErrors == 0, "no 5xx")
             #expect(report.transportErrors == 0, "no connection dropped without an answer")
-            #expect(report.forgedTotal > 1_000 && report.forgedRefused == report.forgedTotal, "every forged signature or token refused")
+            #expect(report.forgedTotal > requests.count / 10 && report.forgedRefused == report.forgedTotal, "every forged signature or token refused")
 
             try await verifyStorage(report: report, corpus: corpus, probe: probe)
         }
@@ -98,7 +98,7 @@ struct HostileInputTests {
                 UNION ALL SELECT sender_pseudonym FROM intake.ussd_sessions WHERE sender_pseudonym = ANY(\(pseudonyms))
             ) AS senders
             """)
-        #expect(pseudonyms.count > 1_000 && senderRows == 0, "no row names a sender only refused requests used")
+        #expect(!pseudonyms.isEmpty && senderRows == 0, "no row names a sender only refused requests used")
 
         var texts: [String: [String]] = [:]
         let textRows = try await probe.query(
