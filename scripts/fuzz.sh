@@ -28,9 +28,12 @@ corpus_of() {
 }
 
 cd "$ROOT/Fuzzing"
-echo "[fuzz] building the fuzz targets (release, -sanitize=fuzzer,address)"
-swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-BIN="$(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
+# SwiftPM's own --sanitize, not -Xswiftc -sanitize=fuzzer: with the latter SwiftPM still points
+# the executables' entry at <Target>_main, which a libFuzzer target does not define (link error).
+BUILD=(swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library)
+echo "[fuzz] building the fuzz targets: ${BUILD[*]}"
+"${BUILD[@]}"
+BIN="$("${BUILD[@]}" --show-bin-path)"
 
 status=0
 for target in "${TARGETS[@]}"; do

@@ -88,4 +88,11 @@ struct HostileRegressionTests {
             #expect(doubled.status == .forbidden)
         }
     }
+
+    @Test("a digit carrying combining marks is not a digit of a phone number (found by libFuzzer)")
+    func combiningDigits() {
+        #expect(PhoneNumber.normalise("(4097\u{0730}212", defaultCountryCode: "223") == nil)
+        #expect(PhoneNumber.normalise("+223 76 1\u{0301}2 34 56", defaultCountryCode: "223") == nil)
+        #expect(PhoneNumber.normalise("+223 76 12 34 56", defaultCountryCode: "223")?.e164 == "+22376123456")
+    }
 }
