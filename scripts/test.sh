@@ -51,7 +51,9 @@ HEAVY="HostileInputTests|SchemathesisTests"
 if [ "$#" -gt 0 ]; then
   swift test --skip-build "$@"
 else
-  swift test --skip-build --skip "$HEAVY"
+  status=0
+  swift test --skip-build --skip "$HEAVY" || status=$?
   stack_log "running the hostile-input suites"
-  swift test --skip-build --filter "$HEAVY"
+  swift test --skip-build --filter "$HEAVY" || status=$?
+  exit "$status"
 fi
