@@ -18,6 +18,8 @@ let package = Package(
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         // For the separate benchmark package in Benchmarks/.
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
+        // For the libFuzzer package in Fuzzing/.
+        .library(name: "HotlineParserProperties", targets: ["HotlineParserProperties"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -258,7 +260,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["IntakeService", "RoutingService", "HotlineTestSupport",
+            dependencies: ["IntakeService", "RoutingService", "HotlineTestSupport", "HotlineParserProperties",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/IntakeTests",
@@ -305,6 +307,12 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/FakeGateway",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineParserProperties",
+            dependencies: ["HotlineDomain", "HotlinePrivacy"],
+            path: "Tests/ParserProperties",
             swiftSettings: strictSwift6
         ),
         .target(

@@ -88,6 +88,11 @@ install_python_tools() {
     log "installing Twilio's helper library (test fixtures only)"
     "$TOOLS/venv/bin/pip" install -q "twilio==9.13.0"
   fi
+  # schemathesis drives intake's OpenAPI document in the test suite (Tests/IntakeTests/SchemathesisTests.swift).
+  if ! "$TOOLS/venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != "4.32.5")' 2>/dev/null; then
+    log "installing schemathesis (API fuzzing in the test suite)"
+    "$TOOLS/venv/bin/pip" install -q "schemathesis==4.32.5"
+  fi
 }
 
 install_deploy_validation_tools() {

@@ -45,4 +45,15 @@ export HOTLINE_TEST_TWILIO_FIXTURES="$STACK_DIR/twilio-signatures.json"
 stack_log "building"
 swift build --build-tests
 stack_log "running the test suite"
-swift test --skip-build "$@"
+# The hostile-input suites (10,000 requests, schemathesis) flood intake's tables and topics, which
+# would break other suites' row counts and routing deadlines: they run alone, after the rest.
+HEAVY="HostileInputTests|SchemathesisTests"
+if [ "$#" -gt 0 ]; then
+  swift test --skip-build "$@"
+else
+  status=0
+  swift test --skip-build --skip "$HEAVY" || status=$?
+  stack_log "running the hostile-input suites"
+  swift test --skip-build --filter "$HEAVY" || status=$?
+  exit "$status"
+fi

@@ -22,7 +22,9 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
             switch character {
             case "+" where index == 0 && digits.isEmpty: sawPlus = true
             case " ", "-", ".", "(", ")", "\u{00A0}": continue
-            case "0"..."9": digits.append(character)
+            // ASCII digits only: `"0"..."9"` also holds a digit with combining marks ("7\u{0730}"),
+            // which libFuzzer found passing as part of an "E.164" number.
+            case _ where character.isASCII && character.isNumber: digits.append(character)
             default: return nil
             }
         }

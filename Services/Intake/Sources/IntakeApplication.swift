@@ -1,3 +1,4 @@
+import Foundation
 import HotlinePrivacy
 import HotlineReference
 import HotlineRuntime
@@ -12,7 +13,13 @@ public func buildIntakeApplication(
     let runtime = try ServiceRuntime(
         configuration: configuration, schema: .intake, migrations: IntakeMigrations.all, logger: logger,
         sharedSchemas: [(AccessStore.schema, AccessStore.migrations), (ReferenceStore.schema, ReferenceStore.migrations)])
+    return runtime.makeApplication(router: try buildIntakeRouter(runtime: runtime, intake: intake))
+}
+
+/// Intake's routes: health, metrics and the OpenAPI document, then every enabled channel.
+package func buildIntakeRouter(runtime: ServiceRuntime, intake: IntakeConfiguration) throws -> Router<HotlineRequestContext> {
     let router = runtime.router()
+    try OpenAPIController(enabledGateways: intake.enabledGateways).addRoutes(to: router)
     let repository = PostgresIntakeRepository(
         postgres: runtime.postgres, outbox: runtime.outbox, senderLimitPerHour: intake.senderLimitPerHour)
     let protector = PIIProtector(keyring: intake.keyring)
@@ -37,7 +44,12 @@ public func buildIntakeApplication(
     if intake.enabledGateways.contains(.generic) {
         GenericRelayController(sms: sms, configuration: intake).addRoutes(to: v1.group("inbound/generic"))
     }
-    return runtime.makeApplication(router: router)
+    return router
+}
+
+/// The OpenAPI document as served, for tests that compare it with the routes.
+package func intakeOpenAPIDocument(enabledGateways: Set<IntakeConfiguration.Gateway>) throws -> Data {
+    try OpenAPIController.document(enabledGateways: enabledGateways)
 }
 
 public enum IntakeMigrations {

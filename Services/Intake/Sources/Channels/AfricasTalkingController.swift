@@ -23,7 +23,7 @@ struct AfricasTalkingController: Sendable {
     @Sendable func inboundSMS(request: Request, context: HotlineRequestContext) async throws -> Response {
         try authorise(request, context: context)
         let form = try await FormBody.read(request, context: context)
-        let id = try form.required("id")
+        let id = try InputLimits.id(try form.required("id"), field: "id")
         if let date = try form.value("date"), !date.isEmpty, AfricasTalkingDate.parse(date) == nil {
             throw APIError.badRequest("bad_date", "date must look like 2006-01-02T15:04:05Z or 2006-01-02 15:04:05")
         }
@@ -35,7 +35,7 @@ struct AfricasTalkingController: Sendable {
     @Sendable func deliveryReport(request: Request, context: HotlineRequestContext) async throws -> Response {
         try authorise(request, context: context)
         let form = try await FormBody.read(request, context: context)
-        let id = try form.required("id")
+        let id = try InputLimits.id(try form.required("id"), field: "id")
         let providerStatus = try form.required("status")
         guard let status = Self.statuses[providerStatus] else {
             throw APIError.badRequest("unknown_status", "status must be one of \(Self.statuses.keys.sorted().joined(separator: ", "))")
@@ -56,7 +56,7 @@ struct AfricasTalkingController: Sendable {
         try authorise(request, context: context)
         let form = try await FormBody.read(request, context: context)
         let reply = try await ussd.handle(
-            sessionID: try form.required("sessionId"), phoneNumber: try form.required("phoneNumber"),
+            sessionID: try InputLimits.id(try form.required("sessionId"), field: "sessionId"), phoneNumber: try form.required("phoneNumber"),
             text: try form.value("text") ?? "", logger: context.logger)
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
@@ -69,7 +69,8 @@ struct AfricasTalkingController: Sendable {
 
     private func authorise(_ request: Request, context: HotlineRequestContext) throws {
         guard let expected = configuration.africasTalkingToken,
-              let given = request.uri.queryParameters.get("token"),
+              // One token value: `?token=wrong&token=right` is ambiguous, whichever one is read.
+              let given = Array(Set(request.uri.queryParameters.getAll("token"))).onlyElement,
               WebhookSignature.constantTimeEquals(Array(given.utf8), Array(expected.utf8))
         else {
             throw APIError(.forbidden, code: "bad_token", message: "missing or wrong webhook token")
@@ -105,4 +106,9 @@ enum SourceAddress {
         }
         return peer
     }
+}
+
+extension Array {
+    /// The element of a one-element array; nil when there are none or several.
+    var onlyElement: Element? { count == 1 ? first : nil }
 }

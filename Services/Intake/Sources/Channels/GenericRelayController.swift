@@ -27,7 +27,7 @@ struct GenericRelayController: Sendable {
         let raw = try await StrictBody.collect(request, context: context)
         let bytes = Array(buffer: raw)
         guard let secret = configuration.relaySecret,
-              let header = request.headers[.init("X-Hotline-Signature")!],
+              let header = InputLimits.singleHeader(request, "X-Hotline-Signature"),
               WebhookSignature.verifyHMACSHA256(header: header, secret: secret, body: bytes)
         else {
             throw APIError(.forbidden, code: "bad_signature", message: "X-Hotline-Signature does not match the body")
@@ -38,7 +38,9 @@ struct GenericRelayController: Sendable {
         } catch {
             throw APIError.badRequest("malformed_json", "body is not the relay's JSON object")
         }
-        guard let id = body.id, !id.isEmpty, id.count <= 200 else { throw APIError.badRequest("missing_field", "id is required") }
+        guard let id = body.id, !id.isEmpty else { throw APIError.badRequest("missing_field", "id is required") }
+        _ = try InputLimits.id(id, field: "id")
+        try InputLimits.rejectNUL(body.from, body.to, body.text, body.received_at, id, field: "the relay's fields")
         if let receivedAt = body.received_at, Timestamp.parse(receivedAt) == nil {
             throw APIError.badRequest("bad_date", "received_at must be an RFC 3339 timestamp")
         }

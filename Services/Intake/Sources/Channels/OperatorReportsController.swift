@@ -53,8 +53,8 @@ struct OperatorReportsController: Sendable {
 
         var key: InboundKey?
         if let idempotencyKey = request.headers[.init("Idempotency-Key")!] {
-            guard !idempotencyKey.isEmpty, idempotencyKey.count <= 200 else {
-                throw APIError.badRequest("bad_idempotency_key", "Idempotency-Key must be 1 to 200 characters")
+            guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= InputLimits.maximumIDBytes else {
+                throw APIError.badRequest("bad_idempotency_key", "Idempotency-Key must be 1 to \(InputLimits.maximumIDBytes) bytes")
             }
             key = InboundKey(channel: .operatorAPI, messageID: "\(principal.keyID):\(idempotencyKey)")
         }
@@ -79,6 +79,7 @@ struct OperatorReportsController: Sendable {
 
     func validate(_ body: Body) throws -> ReportSubmission {
         guard let rawText = body.text else { throw APIError.badRequest("missing_field", "text is required") }
+        try InputLimits.rejectNUL(rawText, body.channel, body.language, body.category, body.locationHint, body.callerPhone, field: "the report's fields")
         let text = rawText.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw APIError.badRequest("empty_text", "text must not be empty") }
         guard text.count <= Self.maximumTextLength else {

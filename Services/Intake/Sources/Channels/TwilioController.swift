@@ -20,14 +20,14 @@ struct TwilioController: Sendable {
     @Sendable func inboundSMS(request: Request, context: HotlineRequestContext) async throws -> Response {
         let form = try await verifiedForm(request, context: context)
         // Location fields (FromCity, FromZip, FromState, ToCity…) are never read, stored or forwarded.
-        _ = try await sms.accept(key: InboundKey(channel: .twilioSMS, messageID: try form.required("MessageSid")),
+        _ = try await sms.accept(key: InboundKey(channel: .twilioSMS, messageID: InputLimits.id(try form.required("MessageSid"), field: "MessageSid")),
                                  from: try form.value("From"), text: try form.value("Body"), logger: context.logger)
         return Self.twiml()
     }
 
     @Sendable func statusCallback(request: Request, context: HotlineRequestContext) async throws -> Response {
         let form = try await verifiedForm(request, context: context)
-        let sid = try form.required("MessageSid")
+        let sid = try InputLimits.id(try form.required("MessageSid"), field: "MessageSid")
         let providerStatus = try form.required("MessageStatus")
         guard let status = Self.statuses[providerStatus] else {
             throw APIError.badRequest("unknown_status", "unknown MessageStatus \(providerStatus)")
@@ -57,7 +57,7 @@ struct TwilioController: Sendable {
     private func verifiedForm(_ request: Request, context: HotlineRequestContext) async throws -> FormBody {
         let form = try await FormBody.read(request, context: context)
         guard let token = configuration.twilioAuthToken,
-              let signature = request.headers[.init("X-Twilio-Signature")!],
+              let signature = InputLimits.singleHeader(request, "X-Twilio-Signature"),
               WebhookSignature.verifyTwilio(signature: signature, authToken: token, url: publicURL(of: request), parameters: form.pairs)
         else {
             throw APIError(.forbidden, code: "bad_signature", message: "X-Twilio-Signature does not match")

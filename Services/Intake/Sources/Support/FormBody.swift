@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDomain
 import HotlineRuntime
 import Hummingbird
 
@@ -6,17 +7,30 @@ import Hummingbird
 struct FormBody: Sendable {
     let pairs: [(String, String)]
 
-    /// Strict parsing: bad percent-escapes and invalid UTF-8 are refused, not repaired.
+    /// Strict parsing (``FormURLEncoded``): bad percent-escapes and invalid UTF-8 are refused, not repaired.
     init(bytes: [UInt8]) throws {
-        var pairs: [(String, String)] = []
-        for component in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = component.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = try Self.decode(Array(parts[0]))
-            let value = parts.count > 1 ? try Self.decode(Array(parts[1])) : ""
-            guard !name.isEmpty else { throw APIError.badRequest("malformed_form", "form field without a name") }
-            pairs.append((name, value))
+        do throws(FormURLEncoded.Failure) {
+            pairs = try FormURLEncoded.parse(bytes).map { ($0.name, $0.value) }
+        } catch {
+            switch error {
+            case .emptyName: throw APIError.badRequest("malformed_form", "form field without a name")
+            case .badPercentEscape: throw APIError.badRequest("malformed_form", "bad percent-escape in form body")
+            case .invalidUTF8: throw APIError.badRequest("invalid_utf8", "form body is not valid UTF-8")
+            }
         }
-        self.pairs = pairs
+        try Self.check(pairs)
+    }
+
+    /// Refuses what no field may hold, and a field repeated with different values (parameter
+    /// pollution: a proxy and intake could each read a different one), read or not.
+    private static func check(_ pairs: [(String, String)]) throws {
+        var seen: [String: String] = [:]
+        for (name, value) in pairs {
+            try InputLimits.rejectNUL(name, value, field: "form field \(name.prefix(40))")
+            if let earlier = seen.updateValue(value, forKey: name), earlier != value {
+                throw APIError.badRequest("conflicting_parameter", "\(name.prefix(40)) appears more than once with different values")
+            }
+        }
     }
 
     static func read(_ request: Request, context: some RequestContext) async throws -> FormBody {
@@ -40,40 +54,5 @@ struct FormBody: Sendable {
             throw APIError.badRequest("missing_field", "\(name) is required")
         }
         return value
-    }
-
-    private static func decode(_ bytes: [UInt8]) throws -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "+"):
-                output.append(UInt8(ascii: " "))
-                index += 1
-            case UInt8(ascii: "%"):
-                guard index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) else {
-                    throw APIError.badRequest("malformed_form", "bad percent-escape in form body")
-                }
-                output.append(high << 4 | low)
-                index += 3
-            default:
-                output.append(bytes[index])
-                index += 1
-            }
-        }
-        guard let text = String(validating: output, as: UTF8.self) else {
-            throw APIError.badRequest("invalid_utf8", "form body is not valid UTF-8")
-        }
-        return text
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -21,7 +21,7 @@ struct USSDController: Sendable {
     let configuration: IntakeConfiguration
 
     func handle(sessionID: String, phoneNumber: String, text: String, logger: Logger) async throws -> String {
-        guard sessionID.count <= 200 else { throw APIError.badRequest("bad_session", "sessionId is too long") }
+        guard sessionID.utf8.count <= InputLimits.maximumIDBytes else { throw APIError.badRequest("bad_session", "sessionId is too long") }
         guard let phone = PhoneNumber.normalise(phoneNumber, defaultCountryCode: configuration.defaultCountryCode) else {
             throw APIError.badRequest("bad_phone_number", "phoneNumber cannot be read as a phone number")
         }

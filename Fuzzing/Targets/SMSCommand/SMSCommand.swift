@@ -1,0 +1,10 @@
+import HotlineParserProperties
+
+/// libFuzzer entry point: a property violation is a crash, so libFuzzer keeps the input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzSMSCommand(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let violations = ParserProperties.smsCommand(bytes)
+    if !violations.isEmpty { fatalError("ParserProperties.smsCommand: " + violations.joined(separator: "; ")) }
+    return 0
+}
