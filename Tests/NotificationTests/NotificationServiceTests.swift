@@ -190,7 +190,7 @@ struct NotificationServiceTests {
             #expect(held.first?.0 == "queued" && held.first?.1 == true, "routine message waits for the end of quiet hours")
             #expect(gateway.received(to: routinePhone.e164).isEmpty)
             let alert = try #require(gateway.received(to: urgentPhone.e164).first)
-            #expect(alert.text.contains("armed_attack") && alert.text.contains("Sévaré"), "member alerts carry category and place")
+            #expect(alert.text.contains("attaque armée") && alert.text.contains("Sévaré"), "member alerts carry category (in words) and place: \(alert.text)")
         }
     }
 }
