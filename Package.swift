@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
         // For the separate benchmark package in Benchmarks/.
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
+        .library(name: "HotlineKafka", targets: ["HotlineKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -187,7 +188,7 @@ let package = Package(
 
         .target(
             name: "HotlineBenchmarkSupport",
-            dependencies: ["RoutingService", "HotlineReference", "HotlinePrivacy", "HotlineDomain"],
+            dependencies: ["RoutingService", "NotificationService", "HotlineReference", "HotlinePrivacy", "HotlineDomain"],
             path: "Shared/BenchmarkSupport",
             swiftSettings: strictSwift6
         ),

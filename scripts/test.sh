@@ -46,3 +46,16 @@ stack_log "building"
 swift build --build-tests
 stack_log "running the test suite"
 swift test --skip-build "$@"
+
+# The fast fault-injection scenario (issue 8): 400 reports through the real (debug) executables,
+# kill -9 of routing and of notification mid-run, exact checks. The full suite is scripts/faults.sh.
+if [ $# -eq 0 ] || [ -n "${HOTLINE_TEST_FAULTS:-}" ]; then
+  # shellcheck source=lib/load_tools.sh
+  source "$ROOT/scripts/lib/load_tools.sh"
+  install_load_python
+  stack_log "fault injection: quick kill scenario"
+  (cd "$ROOT/scripts" && "$ROOT/.tools/venv/bin/python" -m hotline_load.faults --quick --reports "${HOTLINE_TEST_FAULT_REPORTS:-400}" \
+    --rate 40 --drain-timeout 180 --root "$ROOT" --bin "$(swift build --show-bin-path)" --stack-dir "$STACK_DIR" \
+    --pg-port "$PG_PORT" --broker-port "${HOTLINE_TEST_FAULTS_BROKER_PORT:-$((BROKER_PORT + 7))}" \
+    --http-base "${HOTLINE_TEST_FAULTS_HTTP_BASE:-18180}" --gateway-port "${HOTLINE_TEST_FAULTS_GATEWAY_PORT:-18189}")
+fi
