@@ -35,7 +35,7 @@ KAFKA_BENCH="$(cd Benchmarks && swift build -c release --show-bin-path)/KafkaThr
 MICRO="$STACK_DIR/micro.md"
 if [ -z "${HOTLINE_BENCH_SKIP_MICRO:-}" ]; then
   stack_log "micro benchmarks (package-benchmark)"
-  (cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --format markdown --no-progress) \
+  (cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --target RoutingBenchmarks --format markdown --no-progress) \
     | sed -n '/^## /,$p' > "$MICRO.new" && mv "$MICRO.new" "$MICRO"
 fi
 

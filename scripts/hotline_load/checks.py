@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import time
 from collections import Counter, defaultdict
 
@@ -40,6 +42,7 @@ def counts(stack: Stack) -> tuple[int, int]:
 def wait_for_drain(stack: Stack, reports: list[Report], record: str, timeout: float, settle: float = 5) -> None:
     """Waits until every accepted report has a case and an accepted SMS, then `settle` s more for stragglers."""
     expected = sum(1 for r in reports if r.accepted)
+    phones = {r.phone for r in reports}
 
     def drained():
         stack.supervise()
@@ -47,13 +50,19 @@ def wait_for_drain(stack: Stack, reports: list[Report], record: str, timeout: fl
             cases, pending = counts(stack)
         except Exception:
             return False
-        sent = sum(1 for g in gateway_records(record) if g["status"] == 201)
+        sent = sum(1 for g in gateway_records(record) if g["status"] == 201 and g["to"] in phones)
         return cases >= expected and sent >= expected and pending == 0
 
     try:
         wait_until(drained, timeout, f"{expected} cases and acknowledgements", interval=1)
     except TimeoutError as error:
-        print(f"  (drain) {error}", flush=True)
+        print(f"  (drain) {error}; consumer lag and outboxes for the diagnosis:", flush=True)
+        lag = subprocess.run([f"{stack.bin_dir}/hotlinectl", "topics", "lag"], env=stack.env_for("ctl"),
+                             capture_output=True, text=True)
+        print("    " + (lag.stdout + lag.stderr).strip().replace("\n", "\n    "), flush=True)
+        for schema in ("intake", "routing", "accountability", "notification"):
+            unpublished = stack.psql(f"SELECT count(*) FROM {schema}.outbox WHERE published_at IS NULL")[0][0]
+            print(f"    {schema}.outbox unpublished: {unpublished}", flush=True)
     time.sleep(settle)
 
 
@@ -100,11 +109,26 @@ def exactness(checks: Checks, stack: Stack, reports: list[Report], record: str, 
         elif codes.get(r.id) and codes[r.id] not in messages[0]["text"]:
             wrong_code.append(r.id)
     phones = {r.phone for r in reports}
-    strangers = [g["to"] for g in sent if g["to"] not in phones]
+    acknowledgements = [g for g in sent if g["to"] in phones]
     checks.check("every case has exactly one acknowledgement SMS at the gateway, carrying its code",
-                 not no_sms and not extra_sms and not wrong_code and not strangers and len(sent) == len(inbound),
-                 f"SMS accepted {len(sent)} for {len(inbound)} cases; none {len(no_sms)}, >1 {len(extra_sms)}, "
-                 f"wrong code {len(wrong_code)}, to unknown numbers {len(strangers)}")
+                 not no_sms and not extra_sms and not wrong_code and len(acknowledgements) == len(inbound),
+                 f"acknowledgements {len(acknowledgements)} for {len(inbound)} cases; none {len(no_sms)}, >1 {len(extra_sms)}, "
+                 f"wrong code {len(wrong_code)}")
+    # Routing also alerts committee members (reference/members.csv) of each case: never twice, never
+    # for a case that does not exist.
+    alerts = Counter()
+    orphans = 0
+    for g in sent:
+        if g["to"] in phones:
+            continue
+        code = next((word for word in re.findall(r"\b[0-9A-Z]{6}\b", g["text"]) if word in cases), None)
+        if code is None:
+            orphans += 1
+        alerts[(g["to"], code)] += 1
+    repeated = sum(1 for k in alerts.values() if k > 1)
+    checks.check("member alerts: none repeated (per member and case), none without a case", repeated == 0 and orphans == 0,
+                 f"{sum(alerts.values())} alerts to {len({to for to, _ in alerts})} members for "
+                 f"{len({c for _, c in alerts})} cases; repeated {repeated}, without a case {orphans}")
 
     per_second, burst = rate_limit
     times = sorted(g["t"] for g in records)

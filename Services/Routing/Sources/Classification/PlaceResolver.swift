@@ -53,12 +53,17 @@ struct PlaceResolver: Sendable {
     }
 
     func resolve(text: String, hint: String?, placeCode: String?) -> CaseRouted.ResolvedPlace {
+        resolve(textTokens: TextNormalizer.tokens(text), hint: hint, placeCode: placeCode)
+    }
+
+    /// The same, on the report text already split by `TextNormalizer.tokens`.
+    func resolve(textTokens: [String], hint: String?, placeCode: String?) -> CaseRouted.ResolvedPlace {
         if let placeCode, let place = gazetteer.place(placeCode) { return resolved([place], ambiguous: false) }
         if let hint, !hint.isEmpty {
             let found = candidates(in: TextNormalizer.tokens(hint), strictEverydayWords: false)
             if !found.isEmpty { return choose(found) }
         }
-        let found = candidates(in: TextNormalizer.tokens(text), strictEverydayWords: true)
+        let found = candidates(in: textTokens, strictEverydayWords: true)
         guard !found.isEmpty else {
             return CaseRouted.ResolvedPlace(code: nil, level: nil, name: nil, lineage: [country], ambiguous: false)
         }
