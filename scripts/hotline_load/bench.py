@@ -81,7 +81,7 @@ class Bench:
             "stored_reports": stored, "accepted_measured": accepted}
         half = self.results["intake"]["measure"] / 2
         count = int(half * seconds)
-        out = run([f"{self.args.bin}/hotlinectl", "--json", "simulate", "--count", str(count), "--rate", f"{half:.1f}",
+        out = run([f"{self.args.bin}/hotlinectl", "simulate", "--json", "--count", str(count), "--rate", f"{half:.1f}",
                    "--concurrency", "32", "--intake", f"http://127.0.0.1:{stack.port('intake')}",
                    "--reference", f"{self.args.root}/reference"], env=stack.env_for("ctl"))
         self.results["intake"]["half_rate"] = {"rate": half, **json.loads(out)}
@@ -170,6 +170,8 @@ class Bench:
     def end_to_end(self) -> None:
         print("\n== end to end ==", flush=True)
         stack = self.stack
+        # A fresh broker and database: the intake benchmark's events must not be routed here.
+        stack.start_broker()
         stack.fresh_database()
         stack.start_gateway(f"{self.args.stack_dir}/gateway-bench.jsonl")
         stack.start_all()
