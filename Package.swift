@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HotlineBenchmarkSupport", targets: ["HotlineBenchmarkSupport"]),
         // For the libFuzzer package in Fuzzing/.
         .library(name: "HotlineParserProperties", targets: ["HotlineParserProperties"]),
+        .library(name: "HotlineKafka", targets: ["HotlineKafka"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -206,7 +207,7 @@ let package = Package(
 
         .target(
             name: "HotlineBenchmarkSupport",
-            dependencies: ["RoutingService", "HotlineReference", "HotlinePrivacy", "HotlineDomain"],
+            dependencies: ["RoutingService", "NotificationService", "HotlineReference", "HotlinePrivacy", "HotlineDomain"],
             path: "Shared/BenchmarkSupport",
             swiftSettings: strictSwift6
         ),

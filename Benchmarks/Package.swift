@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "hotline", path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +21,17 @@ let package = Package(
             ],
             path: "RoutingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // Not a package-benchmark target: a plain executable scripts/bench.sh runs against a live broker.
+        .executableTarget(
+            name: "KafkaThroughput",
+            dependencies: [
+                .product(name: "HotlineKafka", package: "hotline"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "KafkaThroughput",
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
 )

@@ -48,12 +48,28 @@ stack_log "running the test suite"
 # The hostile-input suites (10,000 requests, schemathesis) flood intake's tables and topics, which
 # would break other suites' row counts and routing deadlines: they run alone, after the rest.
 HEAVY="HostileInputTests|SchemathesisTests"
+
+# The fast fault-injection scenario (issue 8): 400 reports through the real (debug) executables,
+# kill -9 of routing and of notification mid-run, exact checks. The full suite is scripts/faults.sh.
+quick_faults() {
+  # shellcheck source=lib/load_tools.sh
+  source "$ROOT/scripts/lib/load_tools.sh"
+  install_load_python
+  stack_log "fault injection: quick kill scenario"
+  (cd "$ROOT/scripts" && "$ROOT/.tools/venv/bin/python" -m hotline_load.faults --quick --reports "${HOTLINE_TEST_FAULT_REPORTS:-400}" \
+    --rate 40 --drain-timeout 180 --root "$ROOT" --bin "$(swift build --show-bin-path)" --stack-dir "$STACK_DIR" \
+    --pg-port "$PG_PORT" --broker-port "${HOTLINE_TEST_FAULTS_BROKER_PORT:-$((BROKER_PORT + 7))}" \
+    --http-base "${HOTLINE_TEST_FAULTS_HTTP_BASE:-18180}" --gateway-port "${HOTLINE_TEST_FAULTS_GATEWAY_PORT:-18189}")
+}
+
+status=0
 if [ "$#" -gt 0 ]; then
-  swift test --skip-build "$@"
+  swift test --skip-build "$@" || status=$?
+  if [ -n "${HOTLINE_TEST_FAULTS:-}" ]; then quick_faults || status=$?; fi
 else
-  status=0
   swift test --skip-build --skip "$HEAVY" || status=$?
   stack_log "running the hostile-input suites"
   swift test --skip-build --filter "$HEAVY" || status=$?
-  exit "$status"
+  quick_faults || status=$?
 fi
+exit "$status"

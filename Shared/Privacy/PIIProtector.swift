@@ -60,7 +60,7 @@ public struct PIIProtector: Sendable {
 
     public func pseudonym(of phone: PhoneNumber) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(phone.e164.utf8), using: keyring.pseudonymKey)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(mac)
     }
 
     public func seal(_ phone: PhoneNumber) throws -> SealedPhone {

@@ -22,7 +22,7 @@ public enum WebhookSignature {
     /// The generic relay's `X-Hotline-Signature: sha256=<hex>` over the raw body.
     public static func hmacSHA256Hex(secret: String, body: some DataProtocol) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(mac)
     }
 
     public static func verifyHMACSHA256(header: String, secret: String, body: some DataProtocol) -> Bool {
@@ -45,6 +45,6 @@ public enum WebhookSignature {
 
     /// SHA-256 of an API key, hex. Keys are long random strings, so a fast hash is the right tool.
     public static func apiKeyHash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(key.utf8)))
     }
 }

@@ -12,6 +12,11 @@ public enum TextNormalizer {
             case 0x0649: return "\u{064A}"  // alef maqsura → yaa
             case 0x064B...0x065F, 0x0670, 0x0640: return nil  // harakat, tatweel
             case 0x2019, 0x2018, 0x0027, 0x02BC: return " "  // apostrophes split "l'armée"
+            case 0x30...0x39, 0x61...0x7A, 0x41...0x5A:
+                // ASCII digits and letters: the answer of the general case below, without the Unicode property look-up.
+                return Character(scalar)
+            case 0x00...0x7F:
+                return " "
             default:
                 let character = Character(scalar)
                 return character.isLetter || character.isNumber ? character : " "

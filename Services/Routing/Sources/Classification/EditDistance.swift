@@ -4,24 +4,32 @@ enum EditDistance {
         if abs(a.count - b.count) > limit { return false }
         if a == b { return true }
         let n = a.count, m = b.count
-        var previousPrevious = [Int](repeating: 0, count: m + 1)
-        var previous = Array(0...m)
-        var current = [Int](repeating: 0, count: m + 1)
-        for i in 1...max(n, 1) where n > 0 {
-            current[0] = i
-            var rowMinimum = current[0]
-            for j in 1...max(m, 1) where m > 0 {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    value = min(value, previousPrevious[j - 2] + 1)
-                }
-                current[j] = value
-                rowMinimum = min(rowMinimum, value)
+        if n == 0 || m == 0 { return max(n, m) <= limit }
+        // Three rows on the stack: this runs for many candidate words of every report, and heap
+        // rows were a visible share of routing's allocations in the profile.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * (m + 1)) { rows in
+            var previousPrevious = 0, previous = m + 1, current = 2 * (m + 1)
+            for j in 0...m {
+                rows[previousPrevious + j] = 0
+                rows[previous + j] = j
+                rows[current + j] = 0
             }
-            if rowMinimum > limit { return false }
-            (previousPrevious, previous, current) = (previous, current, previousPrevious)
+            for i in 1...n {
+                rows[current] = i
+                var rowMinimum = i
+                for j in 1...m {
+                    let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                    var value = min(rows[previous + j] + 1, rows[current + j - 1] + 1, rows[previous + j - 1] + cost)
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                        value = min(value, rows[previousPrevious + j - 2] + 1)
+                    }
+                    rows[current + j] = value
+                    rowMinimum = min(rowMinimum, value)
+                }
+                if rowMinimum > limit { return false }
+                (previousPrevious, previous, current) = (previous, current, previousPrevious)
+            }
+            return rows[previous + m] <= limit
         }
-        return previous[m] <= limit
     }
 }

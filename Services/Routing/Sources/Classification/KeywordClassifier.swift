@@ -48,7 +48,12 @@ struct KeywordClassifier: Sendable {
     }
 
     func classify(_ text: String, hint: IncidentCategory? = nil) -> Classification {
-        let tokens = TextNormalizer.tokens(text).map(Array.init)
+        classify(tokens: TextNormalizer.tokens(text), hint: hint)
+    }
+
+    /// The same, on text already split by `TextNormalizer.tokens`.
+    func classify(tokens words: [String], hint: IncidentCategory? = nil) -> Classification {
+        let tokens = words.map(Array.init)
         var matched = Set<Int>()
         for position in tokens.indices {
             let key = String(tokens[position].prefix(3))

@@ -26,6 +26,10 @@ struct PlaceResolver: Sendable {
     private let gazetteer: Gazetteer
     private let country: String
     private let names: [String: [Name]]
+    /// The same names grouped by the first character of their first token, for the typo search:
+    /// built once here rather than filtering the whole dictionary for every long word of every report.
+    /// `length` (in characters) lets the search skip names no typo could reach (more than 2 apart).
+    private let namesByInitial: [Character: [(key: String, length: Int, names: [Name])]]
 
     init(gazetteer: Gazetteer, country: String) {
         self.gazetteer = gazetteer
@@ -41,15 +45,25 @@ struct PlaceResolver: Sendable {
             }
         }
         self.names = names
+        var byInitial: [Character: [(key: String, length: Int, names: [Name])]] = [:]
+        for (key, entries) in names {
+            if let initial = key.first { byInitial[initial, default: []].append((key, key.count, entries)) }
+        }
+        self.namesByInitial = byInitial
     }
 
     func resolve(text: String, hint: String?, placeCode: String?) -> CaseRouted.ResolvedPlace {
+        resolve(textTokens: TextNormalizer.tokens(text), hint: hint, placeCode: placeCode)
+    }
+
+    /// The same, on the report text already split by `TextNormalizer.tokens`.
+    func resolve(textTokens: [String], hint: String?, placeCode: String?) -> CaseRouted.ResolvedPlace {
         if let placeCode, let place = gazetteer.place(placeCode) { return resolved([place], ambiguous: false) }
         if let hint, !hint.isEmpty {
             let found = candidates(in: TextNormalizer.tokens(hint), strictEverydayWords: false)
             if !found.isEmpty { return choose(found) }
         }
-        let found = candidates(in: TextNormalizer.tokens(text), strictEverydayWords: true)
+        let found = candidates(in: textTokens, strictEverydayWords: true)
         guard !found.isEmpty else {
             return CaseRouted.ResolvedPlace(code: nil, level: nil, name: nil, lineage: [country], ambiguous: false)
         }
@@ -61,7 +75,15 @@ struct PlaceResolver: Sendable {
         var found: [Place] = []
         for position in tokens.indices {
             let exact = names[tokens[position]] ?? []
-            let fuzzy = tokens[position].count >= 5 ? names.filter { $0.key.first == tokens[position].first && $0.key != tokens[position] }.flatMap(\.value) : []
+            var fuzzy: [Name] = []
+            let length = characters[position].count
+            if length >= 5, let initial = tokens[position].first {
+                // `matches` allows at most 2 edits, so a first word more than 2 characters longer or
+                // shorter can never match: skipping it changes no result.
+                for entry in namesByInitial[initial] ?? [] where abs(entry.length - length) <= 2 && entry.key != tokens[position] {
+                    fuzzy += entry.names
+                }
+            }
             for name in exact + fuzzy where matches(name, characters, at: position) {
                 if strictEverydayWords, name.tokens.count == 1, Self.everydayWords.contains(tokens[position]) {
                     let before = position > 0 && Self.placeMarkers.contains(tokens[position - 1])

@@ -23,8 +23,10 @@ struct ReportRouter: Sendable {
     }
 
     func route(_ report: ReportReceived, caseID: UUID, routedAt: Date) -> Outcome {
-        let classification = classifier.classify(report.text, hint: report.categoryHint.flatMap(IncidentCategory.init(rawValue:)))
-        let place = places.resolve(text: report.text, hint: report.locationHint, placeCode: report.placeCode)
+        // Normalised and split once, for the classifier and the place search alike.
+        let tokens = TextNormalizer.tokens(report.text)
+        let classification = classifier.classify(tokens: tokens, hint: report.categoryHint.flatMap(IncidentCategory.init(rawValue:)))
+        let place = places.resolve(textTokens: tokens, hint: report.locationHint, placeCode: report.placeCode)
         let decision = rules.decide(category: classification.primary, priority: classification.priority, lineage: place.lineage)
         let restricted = decision.targets.contains { $0.restricted }
         let routed = CaseRouted(

@@ -1,0 +1,117 @@
+import Foundation
+import HotlineKafka
+import Logging
+import ServiceLifecycle
+
+// Produce and consume-with-commit throughput of the HotlineKafka wrapper, for scripts/bench.sh.
+//
+//   KafkaThroughput produce --brokers 127.0.0.1:59643 --topic t --count 100000 --size 300
+//   KafkaThroughput consume --brokers 127.0.0.1:59643 --topic t --count 100000 [--commit-every 1]
+//
+// produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
+// produce), --batch records per sendInOrder call, --inflight calls at once.
+// consume: a new consumer group reads --count records, committing synchronously every --commit-every
+// records (1 = what the services do: commit each record once its work is durable).
+// Prints one JSON object: {"mode", "count", "seconds", "per_second"}.
+
+struct Options {
+    var mode = "produce"
+    var brokers = "127.0.0.1:9092"
+    var topic = "bench"
+    var count = 100_000
+    var size = 300
+    var batch = 1_000
+    var inflight = 4
+    var commitEvery = 1
+
+    init(_ arguments: [String]) {
+        mode = arguments.first ?? mode
+        var index = 1
+        while index + 1 < arguments.count {
+            let value = arguments[index + 1]
+            switch arguments[index] {
+            case "--brokers": brokers = value
+            case "--topic": topic = value
+            case "--count": count = Int(value) ?? count
+            case "--size": size = Int(value) ?? size
+            case "--batch": batch = Int(value) ?? batch
+            case "--inflight": inflight = Int(value) ?? inflight
+            case "--commit-every": commitEvery = Int(value) ?? commitEvery
+            default: FileHandle.standardError.write(Data("unknown option \(arguments[index])\n".utf8)); exit(2)
+            }
+            index += 2
+        }
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func report(_ mode: String, _ count: Int, _ elapsed: Duration) {
+    let s = seconds(elapsed)
+    print(#"{"mode":"\#(mode)","count":\#(count),"seconds":\#(s),"per_second":\#(Double(count) / s)}"#)
+}
+
+/// Runs `body` alongside the Kafka client's own service (its poll loop), then shuts the client down.
+func withService<S: Service>(_ service: S, logger: Logger, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        try await body()
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+var logger = Logger(label: "kafka-throughput")
+logger.logLevel = .warning
+let client = KafkaClientConfiguration(bootstrapServers: options.brokers, clientID: "kafka-throughput")
+
+switch options.mode {
+case "produce":
+    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+    try await withService(producer, logger: logger) {
+        try await producer.createTopics([TopicSpecification(name: options.topic, partitions: 6)])
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: options.size)
+        let batches = (options.count + options.batch - 1) / options.batch
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func submit() {
+                let index = next
+                next += 1
+                let size = min(options.batch, options.count - index * options.batch)
+                let messages = (0..<size).map { offset in
+                    KafkaProducerMessage(topic: options.topic, key: "k\(index * options.batch + offset)", value: payload)
+                }
+                group.addTask { _ = try await producer.sendInOrder(messages) }
+            }
+            while next < min(options.inflight, batches) { submit() }
+            while try await group.next() != nil {
+                if next < batches { submit() }
+            }
+        }
+        report("produce", options.count, ContinuousClock.now - started)
+    }
+case "consume":
+    var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-\(UUID().uuidString)", topics: [options.topic])
+    configuration.autoOffsetReset = "earliest"
+    let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+    try await withService(consumer, logger: logger) {
+        var received = 0
+        var started: ContinuousClock.Instant?
+        for try await message in consumer.messages {
+            // The clock starts at the first record, so group join time is not counted.
+            if started == nil { started = .now }
+            received += 1
+            if received % options.commitEvery == 0 || received == options.count { try await consumer.commit(message) }
+            if received == options.count { break }
+        }
+        report("consume", received, ContinuousClock.now - (started ?? .now))
+    }
+default:
+    FileHandle.standardError.write(Data("mode must be produce or consume\n".utf8))
+    exit(2)
+}

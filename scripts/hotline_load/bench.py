@@ -1,0 +1,224 @@
+"""Issue 8's benchmarks, each measured next to its baseline in the same run; writes docs/performance.md.
+
+Run through scripts/bench.sh, which installs the tools, starts PostgreSQL and builds release.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import time
+
+from .checks import gateway_records
+from .report import write_performance
+from .stack import SERVICES, Stack
+from .traffic import make_reports, percentile, post_all
+
+
+def run(command: list[str], **kwargs) -> str:
+    print("  $ " + " ".join(command), flush=True)
+    return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.results: dict = {"notes": []}
+        env = {"HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR": "100000", "HOTLINE_SMS_PROVIDER": "africastalking",
+               "HOTLINE_SMS_RATE_PER_SECOND": "2000", "HOTLINE_SMS_RATE_BURST": "100", "HOTLINE_SMS_DISPATCHERS": "8",
+               "HOTLINE_DB_POOL_SIZE": "40"}
+        self.stack = Stack(root=args.root, bin_dir=args.bin, stack_dir=args.stack_dir, pg_port=args.pg_port,
+                           broker_port=args.broker_port, http_base=args.http_base, gateway_port=args.gateway_port,
+                           db_name="bench", service_env=env)
+        os.makedirs(f"{args.stack_dir}/logs", exist_ok=True)
+
+    @property
+    def intake_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.port('intake')}/v1/inbound/africastalking/sms?token=dev-africastalking-token"
+
+    # MARK: Durable intake
+
+    def pgbench(self, seconds: int) -> float:
+        out = run([self.args.pgbench, "-n", "-c", "32", "-j", "2", "-T", str(seconds), "-f",
+                   f"{self.args.root}/scripts/bench/insert_report.sql", "-h", "127.0.0.1", "-p", str(self.args.pg_port),
+                   "-U", "hotline", "bench"], env=dict(os.environ, PGPASSWORD="hotline"))
+        return float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out).group(1))
+
+    def wrk(self, seconds: int, run_id: str) -> dict:
+        out = run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", f"{self.args.root}/scripts/bench/at_sms.lua",
+                   self.intake_url, "--", run_id])
+        result = json.loads(out.split("WRK_JSON ", 1)[1].splitlines()[0])
+        result["per_second"] = result["accepted"] / result["seconds"]
+        return result
+
+    def intake(self) -> None:
+        print("\n== durable intake ==", flush=True)
+        stack, seconds = self.stack, self.args.seconds
+        stack.psql("CREATE SCHEMA IF NOT EXISTS bench")
+        stack.psql("""CREATE TABLE IF NOT EXISTS bench.reports (report_id uuid PRIMARY KEY, reference_code text NOT NULL,
+            channel text NOT NULL, language text NOT NULL, text text NOT NULL, reporter_pseudonym text,
+            reporter_key_id text, reporter_ciphertext text, category_hint text, place_code text,
+            received_at timestamptz NOT NULL DEFAULT now())""")
+        stack.start_service("intake")
+        self.wrk(3, f"warm{int(time.time())}")
+        rounds = []
+        for index in range(2):  # interleaved: baseline, measure, baseline, measure
+            baseline = self.pgbench(seconds)
+            measure = self.wrk(seconds, f"r{index}{int(time.time())}")
+            rounds.append((baseline, measure))
+            print(f"  round {index + 1}: pgbench {baseline:.0f} tps, intake {measure['per_second']:.0f} 2xx/s "
+                  f"({measure['other']} non-2xx, {measure['errors']} socket errors)", flush=True)
+        stored = int(stack.psql("SELECT count(*) FROM intake.inbound_messages WHERE kind = 'report'")[0][0])
+        accepted = sum(m["accepted"] for _, m in rounds)
+        self.results["intake"] = {
+            "rounds": [{"pgbench_tps": b, "intake_per_second": m["per_second"], "non_2xx": m["other"],
+                        "errors": m["errors"], "wrk_p50_ms": m["p50_ms"], "wrk_p99_ms": m["p99_ms"]} for b, m in rounds],
+            "baseline": sum(b for b, _ in rounds) / len(rounds),
+            "measure": sum(m["per_second"] for _, m in rounds) / len(rounds),
+            "stored_reports": stored, "accepted_measured": accepted}
+        half = self.results["intake"]["measure"] / 2
+        count = int(half * seconds)
+        out = run([f"{self.args.bin}/hotlinectl", "simulate", "--json", "--count", str(count), "--rate", f"{half:.1f}",
+                   "--concurrency", "32", "--intake", f"http://127.0.0.1:{stack.port('intake')}",
+                   "--reference", f"{self.args.root}/reference"], env=stack.env_for("ctl"))
+        self.results["intake"]["half_rate"] = {"rate": half, **json.loads(out)}
+        stack.kill9("intake")
+
+    # MARK: Kafka
+
+    def rdkafka_performance(self, *arguments: str) -> float:
+        out = run([f"{self.args.root}/.tools/bin/rdkafka_performance", "-b", f"127.0.0.1:{self.args.broker_port}", "-u",
+                   *arguments], env=dict(os.environ, LD_LIBRARY_PATH="/usr/local/lib"))
+        rows = [line for line in out.splitlines() if re.match(r"^\|\s+\d+", line)]
+        cells = [c.strip() for c in rows[-1].strip("|").split("|")]
+        elapsed_ms, messages = float(cells[0]), float(cells[1])
+        return messages / (elapsed_ms / 1000)
+
+    def swift_kafka(self, *arguments: str) -> float:
+        out = run([self.args.kafka_bench, *arguments, "--brokers", f"127.0.0.1:{self.args.broker_port}"])
+        return json.loads(out.strip().splitlines()[-1])["per_second"]
+
+    def kafka(self) -> None:
+        print("\n== Kafka layer ==", flush=True)
+        n, stamp = str(self.args.kafka_messages), int(time.time())
+        produce = []
+        for index in range(2):
+            base = self.rdkafka_performance("-P", "-t", f"rd-{stamp}-{index}", "-s", "300", "-c", n, "-X", "enable.idempotence=true",
+                                            "-X", "acks=all", "-X", "linger.ms=2")
+            swift = self.swift_kafka("produce", "--topic", f"sw-{stamp}-{index}", "--count", n, "--size", "300")
+            produce.append((base, swift))
+            print(f"  produce round {index + 1}: rdkafka_performance {base:.0f}/s, Swift wrapper {swift:.0f}/s", flush=True)
+        consume = []
+        for index in range(2):
+            base = self.rdkafka_performance("-G", f"rdg-{stamp}-{index}", "-t", f"rd-{stamp}-{index}", "-c", n,
+                                            "-X", "auto.offset.reset=earliest")
+            each = self.swift_kafka("consume", "--topic", f"sw-{stamp}-{index}", "--count", n, "--commit-every", "1")
+            batched = self.swift_kafka("consume", "--topic", f"sw-{stamp}-{index}", "--count", n, "--commit-every", "1000")
+            consume.append((base, each, batched))
+            print(f"  consume round {index + 1}: rdkafka_performance (auto-commit) {base:.0f}/s, Swift commit each {each:.0f}/s, "
+                  f"Swift commit every 1000 {batched:.0f}/s", flush=True)
+        mean = lambda values: sum(values) / len(values)
+        self.results["kafka"] = {
+            "messages": int(n),
+            "produce": {"baseline": mean([b for b, _ in produce]), "measure": mean([s for _, s in produce]), "rounds": produce},
+            "consume": {"baseline": mean([c[0] for c in consume]), "measure_each": mean([c[1] for c in consume]),
+                        "measure_batched": mean([c[2] for c in consume]), "rounds": consume}}
+
+    # MARK: End to end
+
+    def e2e_run(self, label: str, block: int, rate: float, seconds: int) -> dict:
+        record = f"{self.args.stack_dir}/gateway-bench.jsonl"
+        before = len(gateway_records(record))
+        reports = make_reports(f"{label}-{int(time.time())}", block, int(rate * seconds), seed=block)
+        phones = {r.phone: r for r in reports}
+        samples = []
+
+        async def sample(expected: float):
+            started = time.time()
+            while time.time() - started < expected + 1:
+                await asyncio.sleep(5)
+                posted = sum(1 for r in reports if r.accepted)
+                sent = sum(1 for g in gateway_records(record)[before:] if g["status"] == 201 and g["to"] in phones)
+                samples.append((round(time.time() - started), posted, posted - sent))
+
+        asyncio.run(post_all(reports, self.intake_url, rate, 64, during=sample))
+        drain_started = time.time()
+        deadline = drain_started + 120
+        latencies = []
+        while time.time() < deadline:
+            sent = [g for g in gateway_records(record)[before:] if g["status"] == 201 and g["to"] in phones]
+            if len(sent) >= len(reports):
+                break
+            time.sleep(1)
+        drain = time.time() - drain_started
+        for g in sent:
+            latencies.append((g["t"] - phones[g["to"]].first_sent) * 1000)
+        backlogs = [b for _, _, b in samples]
+        half = len(backlogs) // 2
+        bounded = bool(backlogs) and max(backlogs[half:]) <= max(2 * max(backlogs[:half] or [0]), 2 * rate) and drain < 10
+        result = {"rate": rate, "seconds": seconds, "posted": len(reports), "acknowledged": len(sent),
+                  "backlog_samples": samples, "drain_seconds": drain, "bounded": bounded,
+                  "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+        print(f"  {label}: {rate:.0f}/s for {seconds} s, {len(sent)}/{len(reports)} acknowledged, backlog samples "
+              f"{backlogs}, drained {drain:.1f} s after → {'bounded' if bounded else 'NOT bounded'}; "
+              f"latency p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms", flush=True)
+        return result
+
+    def end_to_end(self) -> None:
+        print("\n== end to end ==", flush=True)
+        stack = self.stack
+        # A fresh broker and database: the intake benchmark's events must not be routed here.
+        stack.start_broker()
+        stack.fresh_database()
+        stack.start_gateway(f"{self.args.stack_dir}/gateway-bench.jsonl")
+        stack.start_all()
+        intake_rate = self.results.get("intake", {}).get("measure", 500)
+        ladder = []
+        for block, fraction in zip((6, 7, 8), (0.4, 0.6, 0.8)):
+            step = self.e2e_run(f"sustain{fraction}", block, intake_rate * fraction, self.args.e2e_seconds)
+            step["fraction"] = fraction
+            ladder.append(step)
+            if not step["bounded"]:
+                break
+        latency = self.e2e_run("latency200", 9, 200, self.args.e2e_seconds)
+        self.results["e2e"] = {"intake_rate": intake_rate, "ladder": ladder, "latency": latency}
+        self.results["rss_mib"] = stack.peak_rss_mib()
+        stack.stop_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    for name in ("--root", "--bin", "--stack-dir", "--pgbench", "--kafka-bench", "--command", "--micro"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--pg-port", type=int, required=True)
+    parser.add_argument("--broker-port", type=int, required=True)
+    parser.add_argument("--http-base", type=int, default=18080)
+    parser.add_argument("--gateway-port", type=int, default=18089)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--e2e-seconds", type=int, default=60)
+    parser.add_argument("--kafka-messages", type=int, default=200000)
+    parser.add_argument("--only", default="intake,kafka,e2e")
+    args = parser.parse_args()
+    bench = Bench(args)
+    parts = set(args.only.split(","))
+    bench.stack.fresh_database()
+    bench.stack.start_broker()
+    try:
+        if "intake" in parts:
+            bench.intake()
+        if "kafka" in parts:
+            bench.kafka()
+        if "e2e" in parts:
+            bench.end_to_end()
+    finally:
+        bench.stack.stop_all()
+    with open(f"{args.stack_dir}/results.json", "w") as out:
+        json.dump(bench.results, out, indent=1, default=str)
+    write_performance(args, bench.results)
+
+
+if __name__ == "__main__":
+    main()
