@@ -98,6 +98,31 @@ public struct ServiceRuntime: Sendable {
     }
 }
 
+/// Runs `services` once `precondition` returns (reference data loaded, say); a shutdown while
+/// waiting is a clean exit.
+public struct PreconditionGatedService: Service {
+    let precondition: @Sendable () async throws -> Void
+    let services: [any Service]
+
+    public init(services: [any Service], waitingFor precondition: @escaping @Sendable () async throws -> Void) {
+        self.precondition = precondition
+        self.services = services
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await precondition() }
+        } catch is CancellationError {
+            return
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+        }
+    }
+}
+
 /// Runs `service` only once the start-up latch opens; a shutdown while waiting is a clean exit.
 struct StartupGatedService<Wrapped: Service>: Service {
     let latch: StartupLatch

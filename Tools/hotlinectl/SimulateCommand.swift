@@ -115,6 +115,7 @@ struct SyntheticReports {
 
     private var state: UInt64
     let places: [String]
+    private let formatter = ISO8601DateFormatter()
 
     init(seed: UInt64, places: [String]) {
         state = seed &+ 0x9E37_79B9_7F4A_7C15
@@ -146,7 +147,6 @@ struct SyntheticReports {
     mutating func next(id: String) -> Report {
         let text = String(format: Self.templates[random(Self.templates.count)], places[random(places.count)])
         let from = "+22376" + String(format: "%06d", random(1_000_000))
-        let formatter = ISO8601DateFormatter()
         return Report(id: id, from: from, text: text, date: formatter.string(from: Date()))
     }
 }

@@ -38,14 +38,16 @@ package func buildAccountabilityApplication(
         .addRoutes(to: router.group("v1"))
     // Nothing is decided before the directory of committees and members is loaded.
     return runtime.makeApplication(router: router, services: [
-        consumer, DirectoryGatedService(directory: directory, logger: logger, services: [worker, runtime.afterStartup(scheduler)]),
+        consumer,
+        PreconditionGatedService(services: [worker, runtime.afterStartup(scheduler)]) { try await directory.waitUntilLoaded(logger: logger) },
     ])
 }
 
 /// Decodes a record from either topic and hands it to the desk.
 enum AccountabilityMessages {
     static func handle(_ message: KafkaConsumerMessage, desk: CaseDesk) async throws {
-        guard let type = try? EventCoding.header(from: message.value).type else {
+        guard let type = message.headers.first(where: { $0.key == "ce_type" })?.stringValue
+                ?? (try? EventCoding.header(from: message.value).type) else {
             throw PermanentHandlerError("\(message.topic) record is not a CloudEvents envelope")
         }
         do {
@@ -59,25 +61,6 @@ enum AccountabilityMessages {
             }
         } catch let error as DecodingError {
             throw PermanentHandlerError("undecodable \(message.topic) record: \(error)")
-        }
-    }
-}
-
-struct DirectoryGatedService: Service {
-    let directory: DirectoryCache
-    let logger: Logger
-    let services: [any Service]
-
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await directory.waitUntilLoaded(logger: logger) }
-        } catch is CancellationError {
-            return
-        }
-        try await withThrowingDiscardingTaskGroup { group in
-            for service in services {
-                group.addTask { try await service.run() }
-            }
         }
     }
 }

@@ -38,23 +38,8 @@ public func buildRoutingApplication(
         try await handler.handle(message)
     }
     // No report is consumed before reference data is there to route it.
-    let gatedWorker = ReferenceGatedService(references: references, logger: logger, service: worker)
+    let gatedWorker = PreconditionGatedService(services: [worker]) { try await references.waitUntilLoaded(logger: logger) }
     return runtime.makeApplication(router: runtime.router(), services: [consumer, gatedWorker])
-}
-
-struct ReferenceGatedService<Wrapped: Service>: Service {
-    let references: ReferenceCache
-    let logger: Logger
-    let service: Wrapped
-
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await references.waitUntilLoaded(logger: logger) }
-        } catch is CancellationError {
-            return
-        }
-        try await service.run()
-    }
 }
 
 enum RoutingMigrations {

@@ -93,8 +93,16 @@ package struct CaseDesk: Sendable {
                 on connection: PostgresConnection) async throws {
         let events = try await ledger.record(decision, by: actor, at: now, on: connection)
         guard let cause = events.last else { return }
-        let optedOut = try await reporterOptedOut(decision.snapshot.caseID, on: connection)
-        let reporter = optedOut ? nil : try await ledger.reporter(of: decision.snapshot.caseID, on: connection)
+        let speaksToReporter = decision.effects.contains { effect in
+            switch effect {
+            case .tellReporter, .askReporterRating: true
+            case .alertTarget, .alertOversight: false
+            }
+        }
+        var reporter: ProtectedPhone?
+        if speaksToReporter, try await !reporterOptedOut(decision.snapshot.caseID, on: connection) {
+            reporter = try await ledger.reporter(of: decision.snapshot.caseID, on: connection)
+        }
         let notifications = CaseMessages(directory: directory).requests(
             for: decision.effects, snapshot: decision.snapshot, cause: cause, reporter: reporter)
         if decision.effects.contains(.askReporterRating), let reporter {
