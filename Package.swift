@@ -47,6 +47,7 @@ let package = Package(
             name: "HotlineKafka",
             dependencies: [
                 "CRdKafka",
+                "HotlineConcurrency",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,6 +56,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/Kafka",
+            swiftSettings: strictSwift6
+        ),
+        .target(
+            name: "HotlineConcurrency",
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Shared/Concurrency",
             swiftSettings: strictSwift6
         ),
         .target(
@@ -74,6 +81,7 @@ let package = Package(
         .target(
             name: "HotlineStorage",
             dependencies: [
+                "HotlineConcurrency",
                 "HotlineDomain",
                 "HotlineKafka",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -100,6 +108,7 @@ let package = Package(
         .target(
             name: "HotlineRuntime",
             dependencies: [
+                "HotlineConcurrency",
                 "HotlineDomain",
                 "HotlinePrivacy",
                 "HotlineKafka",
@@ -174,7 +183,7 @@ let package = Package(
         ),
         .target(
             name: "NotificationService",
-            dependencies: ["HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy", "HotlineReference",
+            dependencies: ["HotlineConcurrency", "HotlineDomain", "HotlineKafka", "HotlineStorage", "HotlineRuntime", "HotlinePrivacy", "HotlineReference",
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -255,7 +264,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineRuntimeTests",
-            dependencies: ["HotlineRuntime"],
+            dependencies: ["HotlineRuntime", "HotlineConcurrency"],
             path: "Tests/RuntimeTests",
             swiftSettings: strictSwift6
         ),

@@ -19,8 +19,8 @@ install_load_python
 install_bench_tools
 
 export STACK_DIR="$ROOT/.tools/stack-bench"
-export PG_PORT="${HOTLINE_BENCH_DB_PORT:-55643}"
-export BROKER_PORT="${HOTLINE_BENCH_BROKER_PORT:-59643}"
+export PG_PORT="${HOTLINE_BENCH_DB_PORT:-25643}"
+export BROKER_PORT="${HOTLINE_BENCH_BROKER_PORT:-29643}"
 # shellcheck source=lib/stack.sh
 source "$ROOT/scripts/lib/stack.sh"
 trap 'stop_postgres' EXIT INT TERM

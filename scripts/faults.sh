@@ -18,8 +18,8 @@ source "$ROOT/scripts/lib/load_tools.sh"
 install_load_python
 
 export STACK_DIR="$ROOT/.tools/stack-faults"
-export PG_PORT="${HOTLINE_FAULTS_DB_PORT:-55642}"
-export BROKER_PORT="${HOTLINE_FAULTS_BROKER_PORT:-59642}"
+export PG_PORT="${HOTLINE_FAULTS_DB_PORT:-25642}"
+export BROKER_PORT="${HOTLINE_FAULTS_BROKER_PORT:-29642}"
 # shellcheck source=lib/stack.sh
 source "$ROOT/scripts/lib/stack.sh"
 trap 'stop_postgres' EXIT INT TERM

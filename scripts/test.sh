@@ -15,8 +15,8 @@ echo "docker-compose.yml: valid"
 bash "$ROOT/scripts/validate_deploy.sh"
 
 export STACK_DIR="$ROOT/.tools/stack-test"
-export PG_PORT="${HOTLINE_TEST_DB_PORT:-56432}"
-export BROKER_PORT="${HOTLINE_TEST_BROKER_PORT:-59192}"
+export PG_PORT="${HOTLINE_TEST_DB_PORT:-26432}"
+export BROKER_PORT="${HOTLINE_TEST_BROKER_PORT:-29192}"
 # shellcheck source=lib/stack.sh
 source "$ROOT/scripts/lib/stack.sh"
 

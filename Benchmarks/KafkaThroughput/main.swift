@@ -5,8 +5,8 @@ import ServiceLifecycle
 
 // Produce and consume-with-commit throughput of the HotlineKafka wrapper, for scripts/bench.sh.
 //
-//   KafkaThroughput produce --brokers 127.0.0.1:59643 --topic t --count 100000 --size 300
-//   KafkaThroughput consume --brokers 127.0.0.1:59643 --topic t --count 100000 [--commit-every 1]
+//   KafkaThroughput produce --brokers 127.0.0.1:29643 --topic t --count 100000 --size 300
+//   KafkaThroughput consume --brokers 127.0.0.1:29643 --topic t --count 100000 [--commit-every 1]
 //
 // produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
 // produce), --batch records per sendInOrder call, --inflight calls at once.

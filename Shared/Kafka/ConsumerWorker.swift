@@ -1,3 +1,4 @@
+import HotlineConcurrency
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -30,63 +31,110 @@ public struct PermanentHandlerError: Error, Sendable, CustomStringConvertible {
 
 /// Drives a consumer: handle each record, retry failures, dead-letter poison records, then commit.
 ///
-/// The commit happens only after the handler succeeded or the record is safely in `<topic>.dlq`,
-/// so every record is processed at least once and a poison record never blocks its partition.
+/// Records arrive in batches of whatever is already fetched. Partitions of a batch are handled
+/// concurrently, each in its own order, and the batch is committed once every record in it is
+/// handled or safely in `<topic>.dlq`: every record is processed at least once, order holds
+/// within a partition (and so per key), and a poison record never blocks its partition.
 public struct ConsumerWorker: Service {
     public typealias Handler = @Sendable (KafkaConsumerMessage) async throws -> Void
 
     private let consumer: KafkaConsumer
     private let deadLetterProducer: KafkaProducer
     private let retryPolicy: RetryPolicy
+    private let maximumBatch: Int
+    private let handlerDeadline: Duration
+    private let isTransient: @Sendable (any Error) -> Bool
     private let handler: Handler
     private let logger: Logger
 
+    /// - Parameters:
+    ///   - maximumBatch: records handled between two offset commits; 1 commits each record.
+    ///   - handlerDeadline: one attempt longer than this is abandoned and counts as a failure.
+    ///   - isTransient: failures of the infrastructure (database unreachable, say) rather than of
+    ///     the record; they are retried for as long as they last and never dead-letter a record.
     public init(
         consumer: KafkaConsumer, deadLetterProducer: KafkaProducer, retryPolicy: RetryPolicy = RetryPolicy(),
+        maximumBatch: Int = 256, handlerDeadline: Duration = .seconds(30),
+        isTransient: @escaping @Sendable (any Error) -> Bool = { _ in false },
         logger: Logger, handler: @escaping Handler
     ) {
         self.consumer = consumer
         self.deadLetterProducer = deadLetterProducer
         self.retryPolicy = retryPolicy
+        self.maximumBatch = maximumBatch
+        self.handlerDeadline = handlerDeadline
+        self.isTransient = isTransient
         self.handler = handler
         self.logger = logger
     }
 
+    /// Shutdown came while a record still waited for the infrastructure; it stays uncommitted.
+    private struct StoppedBeforeHandled: Error {}
+
     public func run() async throws {
-        for try await message in consumer.messages {
-            try await process(message)
+        for try await batch in consumer.batches(maximumRecords: maximumBatch) {
             do {
-                try await consumer.commit(message)
+                try await handle(batch)
+            } catch is StoppedBeforeHandled {
+                return
+            }
+            do {
+                try await consumer.commit(batch)
             } catch {
-                // A rebalance took the partition: its new owner gets the record again, and handlers are idempotent.
-                logger.warning("offset commit failed; record will be redelivered", metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                    "error": "\(error)",
+                // A rebalance took the partition: its new owner gets the records again, and handlers are idempotent.
+                logger.warning("offset commit failed; records will be redelivered", metadata: [
+                    "records": "\(batch.count)", "first_offset": "\(batch[0].offset)", "error": "\(error)",
                 ])
             }
+        }
+    }
+
+    /// Handles each partition's records in order, partitions side by side.
+    private func handle(_ batch: [KafkaConsumerMessage]) async throws {
+        let lanes = Dictionary(grouping: batch) { TopicPartition(topic: $0.topic, partition: $0.partition) }
+        if lanes.count == 1 {
+            for message in batch { try await process(message) }
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in lanes.values {
+                group.addTask {
+                    for message in lane { try await process(message) }
+                }
+            }
+            try await group.waitForAll()
         }
     }
 
     private func process(_ message: KafkaConsumerMessage) async throws {
         let started = ContinuousClock.now
         var attempt = 0
+        var transientFailures = 0
         while true {
             attempt += 1
             do {
-                try await handler(message)
+                let handler = self.handler
+                try await withDeadline(handlerDeadline) { try await handler(message) }
                 Timer(label: "hotline_kafka_handler_duration_seconds", dimensions: [("topic", message.topic)])
                     .record(duration: ContinuousClock.now - started)
                 return
             } catch {
                 let permanent = error is PermanentHandlerError
-                if permanent || attempt >= retryPolicy.maxAttempts {
+                let transient = !permanent && (error is DeadlineExceeded || isTransient(error))
+                if transient {
+                    transientFailures += 1
+                    attempt -= 1
+                } else if permanent || attempt >= retryPolicy.maxAttempts {
                     try await deadLetter(message, error: error, attempts: attempt)
                     return
                 }
-                logger.warning("handler failed; retrying", metadata: [
-                    "topic": "\(message.topic)", "offset": "\(message.offset)", "attempt": "\(attempt)", "error": "\(error)",
+                if Task.isShuttingDownGracefully || Task.isCancelled { throw StoppedBeforeHandled() }
+                logger.warning(transient ? "handler waiting for the infrastructure; retrying" : "handler failed; retrying", metadata: [
+                    "topic": "\(message.topic)", "offset": "\(message.offset)", "attempt": "\(attempt)",
+                    "transient_failures": "\(transientFailures)", "error": "\(String(reflecting: error))",
                 ])
-                try await Task.sleep(for: retryPolicy.backoff(afterAttempt: attempt))
+                let backoff = retryPolicy.backoff(afterAttempt: transient ? min(transientFailures, 8) : attempt)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
             }
         }
     }

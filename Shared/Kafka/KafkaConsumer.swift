@@ -6,8 +6,8 @@ import ServiceLifecycle
 
 /// A consumer-group member that hands out records as an `AsyncSequence` and commits only when told.
 ///
-/// Records are pulled one at a time: a record is fetched when the caller asks for the next one, so
-/// nothing sits in a Swift buffer that a rebalance could strand. Call `commit(_:)` once a
+/// Records are pulled when the caller asks for the next one (or the next batch of those already
+/// fetched), so nothing sits in a Swift buffer that a rebalance could strand. Call `commit(_:)` once a
 /// record's effects are durable; anything uncommitted is redelivered to whoever owns the partition
 /// next. Run the consumer in the service group: on graceful shutdown it lets the current record
 /// finish, ends the sequence, and leaves the group.
@@ -29,14 +29,36 @@ public final class KafkaConsumer: Service, Sendable {
 
     public var messages: KafkaConsumerMessages { KafkaConsumerMessages(consumer: self) }
 
+    /// Batches of records already fetched, up to `maximumRecords` each, in partition order.
+    /// A batch never waits to fill: under light load it holds one record.
+    public func batches(maximumRecords: Int) -> KafkaConsumerBatches {
+        KafkaConsumerBatches(consumer: self, maximumRecords: max(1, maximumRecords))
+    }
+
     /// Commits the record's offset synchronously, so that a later crash does not redeliver it.
     public func commit(_ message: KafkaConsumerMessage) async throws {
+        try await commit([message])
+    }
+
+    /// Commits, per partition, the highest offset among `messages`, in one synchronous request.
+    public func commit(_ messages: [KafkaConsumerMessage]) async throws {
+        var highest: [TopicPartition: Int64] = [:]
+        for message in messages {
+            let key = TopicPartition(topic: message.topic, partition: message.partition)
+            highest[key] = max(highest[key] ?? message.offset, message.offset)
+        }
+        guard !highest.isEmpty else { return }
+        let positions = highest.map { (topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
         try await pollThread.runIfActive { [client] in
-            try client.commit([(message.topic, message.partition, message.offset)])
+            try client.commit(positions)
         }
     }
 
     func next() async throws -> KafkaConsumerMessage? {
+        try await nextBatch(maximumRecords: 1)?.first
+    }
+
+    func nextBatch(maximumRecords: Int) async throws -> [KafkaConsumerMessage]? {
         while true {
             let stopNow = Task.isCancelled || Task.isShuttingDownGracefully
             switch state.withLockedValue({ $0.willPoll(callerIsStopping: stopNow) }) {
@@ -56,14 +78,17 @@ public final class KafkaConsumer: Service, Sendable {
                 last = .now
                 return true
             }
-            let (message, lag) = try await pollThread.runIfActive { [client] in
-                (try client.pollMessage(timeoutMilliseconds: timeout), reportLag ? client.assignmentLag() : nil)
+            let (batch, lag) = try await pollThread.runIfActive { [client] in
+                (try client.pollMessages(maximum: maximumRecords, timeoutMilliseconds: timeout),
+                 reportLag ? client.assignmentLag() : nil)
             }
             if let lag { recordLag(lag) }
-            if let message {
+            if !batch.isEmpty {
                 state.withLockedValue { $0.didReceive() }
-                Counter(label: "hotline_kafka_consumed_total", dimensions: [("topic", message.topic)]).increment()
-                return message
+                for (topic, records) in Dictionary(grouping: batch, by: \.topic) {
+                    Counter(label: "hotline_kafka_consumed_total", dimensions: [("topic", topic)]).increment(by: records.count)
+                }
+                return batch
             }
         }
     }
@@ -113,6 +138,29 @@ public struct KafkaConsumerMessages: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+}
+
+/// Batches of records of a `KafkaConsumer`, each in partition order. Ends when the consumer shuts down.
+public struct KafkaConsumerBatches: AsyncSequence, Sendable {
+    public typealias Element = [KafkaConsumerMessage]
+    let consumer: KafkaConsumer
+    let maximumRecords: Int
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let consumer: KafkaConsumer
+        let maximumRecords: Int
+        public mutating func next() async throws -> [KafkaConsumerMessage]? {
+            try await consumer.nextBatch(maximumRecords: maximumRecords)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer, maximumRecords: maximumRecords) }
+}
+
+/// A partition of a topic: the unit of ordering and of offset commits.
+public struct TopicPartition: Hashable, Sendable {
+    public var topic: String
+    public var partition: Int32
 }
 
 /// Coordinates the caller's iteration with shutdown. Pure state: the consumer performs all I/O.

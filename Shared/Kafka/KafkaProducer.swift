@@ -35,20 +35,27 @@ public final class KafkaProducer: Service, Sendable {
     /// even across internal retries. Throws the first failure if any record was not delivered.
     public func sendInOrder(_ messages: [KafkaProducerMessage]) async throws -> [DeliveryReport] {
         guard !messages.isEmpty else { return [] }
+        // A cancelled caller stops waiting at once; records already enqueued may still be
+        // delivered, which is safe because every consumer drops repeats by event id.
+        let batchID = state.withLockedValue { $0.reserveBatchID() }
         do {
-            let reports = try await withCheckedThrowingContinuation { continuation in
-                switch state.withLockedValue({ $0.registerBatch(count: messages.count, continuation) }) {
-                case .produce(let opaques):
-                    for (message, opaque) in zip(messages, opaques) {
-                        do throws(KafkaError) {
-                            try client.produce(message, opaque: opaque)
-                        } catch {
-                            state.withLockedValue { $0.complete(opaque, with: .failure(error)) }?.resume()
+            let reports = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    switch state.withLockedValue({ $0.registerBatch(batchID, count: messages.count, continuation) }) {
+                    case .produce(let opaques):
+                        for (message, opaque) in zip(messages, opaques) {
+                            do throws(KafkaError) {
+                                try client.produce(message, opaque: opaque)
+                            } catch {
+                                state.withLockedValue { $0.complete(opaque, with: .failure(error)) }?.resume()
+                            }
                         }
+                    case .reject(let error):
+                        continuation.resume(throwing: error)
                     }
-                case .reject:
-                    continuation.resume(throwing: KafkaError(code: .shutDown, message: "producer is shutting down"))
                 }
+            } onCancel: {
+                state.withLockedValue { $0.cancel(batchID) }?.resume()
             }
             count(messages, result: "ok")
             return reports
@@ -129,7 +136,7 @@ struct ProducerStateMachine {
 
     enum RegisterAction {
         case produce(opaques: [UInt])
-        case reject
+        case reject(any Error)
     }
 
     /// A caller to resume, returned so that resumption happens outside the lock.
@@ -150,12 +157,18 @@ struct ProducerStateMachine {
     private var nextBatch: UInt = 1
     private var slots: [UInt: (batch: UInt, index: Int)] = [:]
     private var batches: [UInt: Batch] = [:]
+    /// Batches whose caller was cancelled before they were registered.
+    private var cancelledEarly: Set<UInt> = []
     private(set) var isShuttingDown = false
 
-    mutating func registerBatch(count: Int, _ waiter: Waiter) -> RegisterAction {
-        guard !isShuttingDown else { return .reject }
-        let batchID = nextBatch
-        nextBatch &+= 1
+    mutating func reserveBatchID() -> UInt {
+        defer { nextBatch &+= 1 }
+        return nextBatch
+    }
+
+    mutating func registerBatch(_ batchID: UInt, count: Int, _ waiter: Waiter) -> RegisterAction {
+        guard !isShuttingDown else { return .reject(KafkaError(code: .shutDown, message: "producer is shutting down")) }
+        guard cancelledEarly.remove(batchID) == nil else { return .reject(CancellationError()) }
         batches[batchID] = Batch(waiter: waiter, reports: .init(repeating: nil, count: count), remaining: count)
         var opaques: [UInt] = []
         opaques.reserveCapacity(count)
@@ -166,6 +179,15 @@ struct ProducerStateMachine {
             nextOpaque &+= 1
         }
         return .produce(opaques: opaques)
+    }
+
+    /// Stops waiting for a batch; its late delivery reports are then ignored.
+    mutating func cancel(_ batchID: UInt) -> Completion? {
+        guard let batch = batches.removeValue(forKey: batchID) else {
+            cancelledEarly.insert(batchID)
+            return nil
+        }
+        return Completion(waiter: batch.waiter, result: .failure(CancellationError()))
     }
 
     /// Records one record's outcome; returns the caller to resume once its whole batch is known.

@@ -186,6 +186,27 @@ final class RdKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `timeoutMilliseconds` for a first message, then takes whatever else is already
+    /// fetched, up to `maximum`, without waiting again. Blocking.
+    func pollMessages(maximum: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaConsumerMessage] {
+        var messages: [KafkaConsumerMessage] = []
+        var timeout = timeoutMilliseconds
+        var emptyPolls = 0
+        // A few empty polls in a row (logs, EOF markers) mean the local queue is drained.
+        while messages.count < maximum, emptyPolls < 4 {
+            if let message = try pollMessage(timeoutMilliseconds: timeout) {
+                messages.append(message)
+                timeout = 0
+                emptyPolls = 0
+            } else if messages.isEmpty && timeout > 0 {
+                return []
+            } else {
+                emptyPolls += 1
+            }
+        }
+        return messages
+    }
+
     /// Commits `offset + 1` of each message's partition, synchronously. Blocking.
     func commit(_ positions: [(topic: String, partition: Int32, offset: Int64)]) throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(Int32(positions.count))

@@ -1,4 +1,6 @@
 import Foundation
+import HotlineConcurrency
+import HotlineStorage
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -69,38 +71,13 @@ public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase, headers: error.headers)
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
-        } catch where Self.isDatabaseUnavailable(error) {
+        } catch where isDatabaseUnavailable(error) {
             context.logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError.databaseUnavailable
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError(.internalServerError, code: "internal", message: "internal error")
         }
-    }
-
-    /// Connection-level failures; a SQL error caused by a bug is not one of them.
-    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        if let error = error as? PostgresTransactionError {
-            let causes: [(any Error)?] = [error.beginError, error.closureError, error.commitError]
-            return causes.contains { $0.map(isDatabaseUnavailable) ?? false }
-        }
-        if let error = error as? PSQLError {
-            switch error.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed,
-                 .queryCancelled, .tooManyParameters:
-                return error.code != .tooManyParameters
-            case .server:
-                // Class 08 (connection exception), 57 (operator intervention: shutdown), 53 (resources).
-                let state = error.serverInfo?[.sqlState] ?? ""
-                return state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53")
-            default:
-                return false
-            }
-        }
-        if error is CancellationError || error is ChannelError || error is IOError { return true }
-        // PostgresNIO's pool error lives in a module it does not export; when the database stays
-        // unreachable the pool trips a circuit breaker and fails leases with it.
-        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
     }
 }
 
@@ -121,18 +98,11 @@ public struct DeadlineResponder<Wrapped: HTTPResponder>: HTTPResponder where Wra
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let wrapped = self.wrapped
-        let deadline = self.deadline
-        let outcome: Response? = try await withThrowingTaskGroup(of: Response?.self) { group in
-            group.addTask { try await wrapped.respond(to: request, context: context) }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        do {
+            return try await withDeadline(deadline) { try await wrapped.respond(to: request, context: context) }
+        } catch is DeadlineExceeded {
+            context.logger.error("request deadline exceeded", metadata: ["deadline": "\(deadline)"])
         }
-        if let outcome { return outcome }
-        context.logger.error("request deadline exceeded", metadata: ["deadline": "\(deadline)"])
         return try APIError(.serviceUnavailable, code: "timeout", message: "the request could not be completed in time; retry later",
                             headers: [.retryAfter: "5"]).response(from: request, context: context)
     }

@@ -81,6 +81,8 @@ public struct ServiceConfiguration: Sendable {
     public var topicPartitions: Int32 = 6
     public var topicReplicationFactor: Int32 = 1
     public var consumerSessionTimeoutMilliseconds: Int = 6_000
+    /// Records a consumer handles between two offset commits, its partitions side by side.
+    public var consumerBatchSize: Int = 256
     /// Longest a request may take before it is answered 503.
     public var requestDeadlineMilliseconds: Int = 5_000
     public var logLevel: Logger.Level = .info
@@ -123,6 +125,7 @@ public struct ServiceConfiguration: Sendable {
         configuration.topicPartitions = Int32(reader.int("HOTLINE_KAFKA_TOPIC_PARTITIONS", default: 6))
         configuration.topicReplicationFactor = Int32(reader.int("HOTLINE_KAFKA_REPLICATION_FACTOR", default: 1))
         configuration.consumerSessionTimeoutMilliseconds = reader.int("HOTLINE_KAFKA_SESSION_TIMEOUT_MS", default: 6_000)
+        configuration.consumerBatchSize = max(1, reader.int("HOTLINE_KAFKA_CONSUMER_BATCH", default: 256))
         configuration.requestDeadlineMilliseconds = reader.int("HOTLINE_REQUEST_DEADLINE_MS", default: 5_000)
         let level = reader.string("HOTLINE_LOG_LEVEL", default: "info")
         if let parsed = Logger.Level(rawValue: level) { configuration.logLevel = parsed } else {

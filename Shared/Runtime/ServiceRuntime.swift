@@ -64,7 +64,9 @@ public struct ServiceRuntime: Sendable {
     /// A worker that handles records once start-up work is done.
     public func makeWorker(consumer: KafkaConsumer, handler: @escaping ConsumerWorker.Handler) -> some Service {
         StartupGatedService(latch: startup, service: ConsumerWorker(
-            consumer: consumer, deadLetterProducer: producer, logger: logger, handler: handler))
+            consumer: consumer, deadLetterProducer: producer, maximumBatch: configuration.consumerBatchSize,
+            isTransient: { isDatabaseUnavailable($0) || ($0 as? KafkaError)?.isRetriable == true },
+            logger: logger, handler: handler))
     }
 
     /// Runs `service` once migrations and topics are ready.

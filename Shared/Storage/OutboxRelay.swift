@@ -1,3 +1,4 @@
+import HotlineConcurrency
 import Foundation
 import HotlineKafka
 import Logging
@@ -12,6 +13,9 @@ public struct OutboxRelayConfiguration: Sendable {
     public var pollInterval: Duration = .milliseconds(20)
     /// Longest wait between attempts while the broker or database is down.
     public var maxBackoff: Duration = .seconds(5)
+    /// Longest one batch may take (database lease, broker acknowledgements, marking rows);
+    /// past it the attempt is abandoned, logged and retried rather than waited on for ever.
+    public var batchDeadline: Duration = .seconds(45)
     /// Published rows are kept this long for inspection, then deleted.
     public var retainPublished: Duration = .seconds(24 * 3600)
 
@@ -48,12 +52,14 @@ public final class OutboxRelay: Service, Sendable {
         let backlogGauge = Gauge(label: "hotline_outbox_backlog", dimensions: [("schema", outbox.schema.name)])
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let published = try await publishBatch()
+                let published = try await withDeadline(configuration.batchDeadline) { try await self.publishBatch() }
                 failures = 0
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     lastCleanup = .now
-                    try await deletePublished()
-                    backlogGauge.record(try await outbox.backlog(client: client, logger: logger))
+                    try await withDeadline(configuration.batchDeadline) {
+                        try await self.deletePublished()
+                        backlogGauge.record(try await self.outbox.backlog(client: self.client, logger: self.logger))
+                    }
                 }
                 if published < configuration.batchSize {
                     try? await Task.sleep(for: configuration.pollInterval)
@@ -75,7 +81,7 @@ public final class OutboxRelay: Service, Sendable {
         let schema = outbox.schema.name
         let lockName = "hotline.outbox.\(schema)"
         let limit = configuration.batchSize
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.inTransaction(logger: logger) { connection in
             let locked = try await connection.query(
                 "SELECT pg_try_advisory_xact_lock(hashtext(\(lockName)))", logger: logger
             ).collect().first?.decode(Bool.self) ?? false

@@ -133,6 +133,46 @@ struct KafkaLayerTests {
         #expect(attempts.withLockedValue { $0 } == 3, "bounded retries before dead-lettering")
     }
 
+    @Test("an infrastructure outage outlasting the retry limit never dead-letters; partitions run side by side, each in order")
+    func transientFailuresAreWaitedOutAndPartitionsKeepTheirOrder() async throws {
+        let topic = TestEnvironment.uniqueName("test.transient")
+        let producer = try makeProducer()
+        let handled = NIOLockedValueBox<[String: [Int]]>([:])
+        let outageAttempts = NIOLockedValueBox(0)
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([
+                TopicSpecification(name: topic, partitions: 3), TopicSpecification(name: topic + ".dlq", partitions: 1),
+            ])
+            let keys = ["a", "b", "c", "d"]
+            for index in 0..<40 {
+                let key = keys[index % keys.count]
+                try await producer.send(KafkaProducerMessage(topic: topic, key: Array(key.utf8), value: Array("\(index)".utf8)))
+            }
+            let consumer = try makeConsumer(group: TestEnvironment.uniqueName("group"), topic: topic)
+            let worker = ConsumerWorker(
+                consumer: consumer, deadLetterProducer: producer,
+                retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20)),
+                maximumBatch: 16, isTransient: { $0 is DatabaseDown }, logger: logger
+            ) { record in
+                let value = Int(String(decoding: record.value, as: UTF8.self))!
+                // The first record meets a "database" that stays down for six attempts, three times the retry limit.
+                if value == 0, outageAttempts.withLockedValue({ $0 += 1; return $0 }) <= 6 { throw DatabaseDown() }
+                handled.withLockedValue { $0[String(decoding: record.key, as: UTF8.self), default: []].append(value) }
+            }
+            try await withRunningServices([consumer, worker]) {
+                try await eventually("all 40 records handled") { handled.withLockedValue { $0.values.map(\.count).reduce(0, +) } == 40 }
+            }
+            let admin = try KafkaAdmin(client: TestEnvironment.kafkaClient, logger: logger)
+            let deadLettered = try await admin.offsets(topic: topic + ".dlq").map(\.high).reduce(0, +)
+            await admin.shutdown()
+            #expect(deadLettered == 0, "a record waiting out an outage must not be dead-lettered")
+        }
+        #expect(outageAttempts.withLockedValue { $0 } == 7)
+        for (key, values) in handled.withLockedValue({ $0 }) {
+            #expect(values == values.sorted(), "records of key \(key) were handled out of order: \(values)")
+        }
+    }
+
     @Test("a member that stops before committing loses nothing: another member gets the record again")
     func redeliveryAfterConsumerDiesBeforeCommit() async throws {
         let topic = TestEnvironment.uniqueName("test.redeliver")
@@ -161,4 +201,5 @@ struct KafkaLayerTests {
     }
 }
 
+struct DatabaseDown: Error {}
 struct RetryableFailure: Error {}

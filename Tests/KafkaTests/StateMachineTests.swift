@@ -50,6 +50,34 @@ struct StateMachineTests {
         }
     }
 
+    @Test("a cancelled caller is failed at once, late reports are ignored, and cancelling before registering rejects")
+    func producerCancellation() async {
+        var machine = ProducerStateMachine()
+        var lateOpaques: [UInt] = []
+        await #expect(throws: CancellationError.self) {
+            try await withCheckedThrowingContinuation { (continuation: ProducerStateMachine.Waiter) in
+                let id = machine.reserveBatchID()
+                guard case .produce(let opaques) = machine.registerBatch(id, count: 2, continuation) else { return }
+                lateOpaques = opaques
+                #expect(machine.complete(opaques[0], with: .success(DeliveryReport(topic: "t", partition: 0, offset: 1))) == nil)
+                machine.cancel(id)?.resume()
+            }
+        }
+        #expect(machine.complete(lateOpaques[1], with: .success(DeliveryReport(topic: "t", partition: 0, offset: 2))) == nil,
+                "a report arriving after the caller gave up must not resume anyone")
+        let early = machine.reserveBatchID()
+        #expect(machine.cancel(early) == nil)
+        await #expect(throws: CancellationError.self) {
+            try await withCheckedThrowingContinuation { (continuation: ProducerStateMachine.Waiter) in
+                if case .reject(let error) = machine.registerBatch(early, count: 1, continuation) {
+                    continuation.resume(throwing: error)
+                } else {
+                    Issue.record("a batch cancelled before registration was accepted")
+                }
+            }
+        }
+    }
+
     @Test("consumer: subscribe on first poll; stop waits for the record in hand, then ends the sequence")
     func consumerStop() async {
         var machine = ConsumerStateMachine()
@@ -103,5 +131,12 @@ struct StateMachineTests {
         #expect(policy.backoff(afterAttempt: 1) <= .milliseconds(100))
         let samples = Set((0..<20).map { _ in policy.backoff(afterAttempt: 4) })
         #expect(samples.count > 1)
+    }
+}
+
+extension ProducerStateMachine {
+    mutating func registerBatch(count: Int, _ waiter: Waiter) -> RegisterAction {
+        let id = reserveBatchID()
+        return registerBatch(id, count: count, waiter)
     }
 }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Defaults match the test command's ports; the variables let a developer point at other servers.
 package enum TestEnvironment {
     package static var kafkaBrokers: String {
-        ProcessInfo.processInfo.environment["HOTLINE_TEST_KAFKA_BROKERS"] ?? "127.0.0.1:59192"
+        ProcessInfo.processInfo.environment["HOTLINE_TEST_KAFKA_BROKERS"] ?? "127.0.0.1:29192"
     }
 
     package static var databaseHost: String {
@@ -18,7 +18,7 @@ package enum TestEnvironment {
     }
 
     package static var databasePort: Int {
-        Int(ProcessInfo.processInfo.environment["HOTLINE_TEST_DB_PORT"] ?? "") ?? 56432
+        Int(ProcessInfo.processInfo.environment["HOTLINE_TEST_DB_PORT"] ?? "") ?? 26432
     }
 
     package static var databaseUser: String { ProcessInfo.processInfo.environment["HOTLINE_TEST_DB_USER"] ?? "hotline" }

@@ -1,9 +1,11 @@
 import Foundation
+import HotlineConcurrency
 import HotlineDomain
 import HotlineKafka
 import HotlinePrivacy
 import HotlineReference
 import HotlineRuntime
+import HotlineStorage
 import Logging
 import ServiceLifecycle
 
@@ -51,7 +53,10 @@ struct Dispatcher: Service {
     private func sendLoop() async {
         while !stopping {
             do {
-                if try await !dispatchOne() { await idle(configuration.pollInterval) }
+                // A last-resort bound: an await that never ends must not silence this loop for good.
+                if try await !withDeadline(.seconds(300), operation: { try await dispatchOne() }) {
+                    await idle(configuration.pollInterval)
+                }
             } catch {
                 logger.error("dispatch step failed", metadata: ["error": "\(String(reflecting: error))"])
                 await idle(.seconds(1))
@@ -119,20 +124,45 @@ struct Dispatcher: Service {
         do {
             receipt = try await provider.send(prepared.sms)
         } catch let error as ProviderError {
-            try await handle(error, record: record, metadata: metadata)
+            try await persistOutcome(of: record) { [metadata] in try await handle(error, record: record, metadata: metadata) }
             return
         } catch {
             // Cancelled mid-call: the process is going down. Record nothing; the lease expires
             // and the message becomes `unknown`, exactly as after a crash.
             if Task.isCancelled { return }
-            try await handle(GatewayHTTP.classify(transportError: error), record: record, metadata: metadata)
+            try await persistOutcome(of: record) { [metadata] in
+                try await handle(GatewayHTTP.classify(transportError: error), record: record, metadata: metadata)
+            }
             return
         }
-        try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language, encoding: encoding,
-                                   logger: logger)
+        try await persistOutcome(of: record) {
+            try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language,
+                                       encoding: encoding, logger: logger)
+        }
         NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
         metadata["provider_message_id"] = "\(receipt.providerMessageID)"
         logger.info("sms sent", metadata: metadata)
+    }
+
+    /// Stores what the gateway answered, waiting out a database outage: once the gateway has
+    /// spoken, giving up would turn a known outcome into `unknown` when the lease runs out.
+    private func persistOutcome(of record: NotificationRecord, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        var failures = 0
+        while true {
+            do {
+                try await withDeadline(.seconds(20)) { try await body() }
+                return
+            } catch where isDatabaseUnavailable(error) && !stopping {
+                failures += 1
+                if failures == 1 || failures % 10 == 0 {
+                    logger.warning("gateway outcome not stored yet: database unavailable; retrying", metadata: [
+                        "notification_id": "\(record.notificationID)", "failures": "\(failures)",
+                        "error": "\(String(reflecting: error))",
+                    ])
+                }
+                await idle(.milliseconds(min(2_000, 100 * failures)))
+            }
+        }
     }
 
     /// The text in the recipient's language and the number, opened in memory for this call only.

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConcurrency
 import Logging
 import ServiceLifecycle
 
@@ -13,7 +14,7 @@ extension Dispatcher {
         let interval = min(max(configuration.claimLease / 4, .milliseconds(200)), .seconds(5))
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await recoverOnce()
+                try await withDeadline(.seconds(60)) { try await recoverOnce() }
             } catch {
                 logger.error("recovery step failed", metadata: ["error": "\(String(reflecting: error))"])
             }
