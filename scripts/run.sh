@@ -41,6 +41,8 @@ swift build -c "$CONFIGURATION"
 BIN="$(swift build -c "$CONFIGURATION" --show-bin-path)"
 
 mkdir -p "$STACK_DIR/logs"
+# As in the container image: fewer glibc malloc arenas, less resident memory.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 export HOTLINE_DB_HOST=127.0.0.1 HOTLINE_DB_PORT="$PG_PORT" HOTLINE_KAFKA_BROKERS="127.0.0.1:$BROKER_PORT"
 
 # Reference data and a local operator key (development mode only: the key is fixed and public).

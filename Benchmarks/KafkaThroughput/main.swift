@@ -10,8 +10,9 @@ import ServiceLifecycle
 //
 // produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
 // produce), --batch records per sendInOrder call, --inflight calls at once.
-// consume: a new consumer group reads --count records, committing synchronously every --commit-every
-// records (1 = what the services do: commit each record once its work is durable).
+// consume: a new consumer group reads --count records in batches of what is already fetched, at most
+// --commit-every records each, committing synchronously after each batch (the services' ConsumerWorker
+// does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
 // Prints one JSON object: {"mode", "count", "seconds", "per_second"}.
 
 struct Options {
@@ -102,12 +103,14 @@ case "consume":
     try await withService(consumer, logger: logger) {
         var received = 0
         var started: ContinuousClock.Instant?
-        for try await message in consumer.messages {
+        // As the services consume: batches of what is already fetched, one commit per batch.
+        for try await batch in consumer.batches(maximumRecords: min(options.commitEvery, options.count)) {
             // The clock starts at the first record, so group join time is not counted.
             if started == nil { started = .now }
-            received += 1
-            if received % options.commitEvery == 0 || received == options.count { try await consumer.commit(message) }
-            if received == options.count { break }
+            let taken = batch.prefix(options.count - received)
+            received += taken.count
+            try await consumer.commit(Array(taken))
+            if received >= options.count { break }
         }
         report("consume", received, ContinuousClock.now - (started ?? .now))
     }

@@ -54,6 +54,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var pollTimeoutMilliseconds: Int32 = 100
     /// How long shutdown waits for the caller to finish the record in hand.
     public var shutdownGracePeriod: Duration = .seconds(10)
+    /// Bounds librdkafka's local prefetch queue. Its defaults (100,000 records, 64 MiB per
+    /// consumer) made a lagging service's resident memory grow with its backlog.
+    public var prefetchMaximumKilobytes: Int = 4_096
+    public var prefetchMinimumRecords: Int = 1_000
 
     public init(client: KafkaClientConfiguration, groupID: String, topics: [String]) {
         self.client = client
@@ -72,6 +76,8 @@ public struct KafkaConsumerConfiguration: Sendable {
         // A restarted broker may have lost topics; notice their return within seconds.
         properties["topic.metadata.refresh.interval.ms"] = "10000"
         properties["heartbeat.interval.ms"] = String(max(500, sessionTimeoutMilliseconds / 3))
+        properties["queued.max.messages.kbytes"] = String(prefetchMaximumKilobytes)
+        properties["queued.min.messages"] = String(prefetchMinimumRecords)
         properties.merge(client.additionalProperties) { _, custom in custom }
         return properties
     }

@@ -113,13 +113,16 @@ public final class KafkaProducer: Service, Sendable {
             let events = (try? await pollThread.runIfActive { [client] in
                 client.pollProducerEvents(timeoutMilliseconds: 100)
             }) ?? []
-            for event in events {
-                switch event {
-                case .delivery(let opaque, let result):
-                    state.withLockedValue { $0.complete(opaque, with: result) }?.resume()
-                case .error(let error):
-                    logger.warning("kafka producer error", metadata: ["error": "\(error)"])
+            // One lock for the whole poll's reports; callers are resumed outside it.
+            let completions = state.withLockedValue { state in
+                events.compactMap { event -> ProducerStateMachine.Completion? in
+                    guard case .delivery(let opaque, let result) = event else { return nil }
+                    return state.complete(opaque, with: result)
                 }
+            }
+            for completion in completions { completion.resume() }
+            for case .error(let error) in events {
+                logger.warning("kafka producer error", metadata: ["error": "\(error)"])
             }
             if state.withLockedValue({ $0.isShuttingDown }) {
                 let deadline = drainDeadline ?? .now + .milliseconds(configuration.flushTimeoutMilliseconds)

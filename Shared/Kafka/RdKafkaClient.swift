@@ -63,40 +63,50 @@ final class RdKafkaClient: @unchecked Sendable {
 
     /// Enqueues one message. `opaque` comes back in its delivery report.
     func produce(_ message: KafkaProducerMessage, opaque: UInt) throws(KafkaError) {
-        let headers = rd_kafka_headers_new(message.headers.count)
-        for header in message.headers {
-            header.value.withUnsafeBytes { bytes in
-                _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+        // Headers are created only when there are some; librdkafka owns them once produced.
+        var headers: OpaquePointer?
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                header.value.withUnsafeBytes { bytes in
+                    _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+                }
             }
         }
         let error: OpaquePointer? = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 message.key.withUnsafeBytes { key in
-                    var args = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 6)
-                    args[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    args[0].u.cstr = topic
-                    args[1].vtype = RD_KAFKA_VTYPE_VALUE
-                    args[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    args[1].u.mem.size = value.count
-                    args[2].vtype = RD_KAFKA_VTYPE_KEY
-                    args[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                    args[2].u.mem.size = key.count
-                    args[3].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    args[3].u.ptr = UnsafeMutableRawPointer(bitPattern: opaque)
-                    args[4].vtype = RD_KAFKA_VTYPE_HEADERS
-                    args[4].u.headers = headers
-                    // librdkafka copies key and value before returning, so the Swift buffers may go.
-                    args[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    args[5].u.i = RD_KAFKA_MSG_F_COPY
-                    return args.withUnsafeBufferPointer { buffer in
-                        rd_kafka_produceva(handle, buffer.baseAddress, buffer.count)
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { args in
+                        var count = 0
+                        func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                            var argument = rd_kafka_vu_t()
+                            argument.vtype = type
+                            fill(&argument)
+                            args.initializeElement(at: count, to: argument)
+                            count += 1
+                        }
+                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                        add(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                            $0.u.mem.size = value.count
+                        }
+                        add(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.size = key.count
+                        }
+                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: opaque) }
+                        if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                        // librdkafka copies key and value before returning, so the Swift buffers may go.
+                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        defer { args.baseAddress!.deinitialize(count: count) }
+                        return rd_kafka_produceva(handle, args.baseAddress, count)
                     }
                 }
             }
         }
         if let error {
             // On failure the headers stay ours to free.
-            rd_kafka_headers_destroy(headers)
+            if let headers { rd_kafka_headers_destroy(headers) }
             let code = rd_kafka_error_code(error)
             let text = String(cString: rd_kafka_error_string(error))
             rd_kafka_error_destroy(error)
@@ -110,6 +120,8 @@ final class RdKafkaClient: @unchecked Sendable {
     /// Waits up to `timeoutMilliseconds` for producer events. Blocking.
     func pollProducerEvents(timeoutMilliseconds: Int32) -> [ProducerEvent] {
         var results: [ProducerEvent] = []
+        // One String per topic handle, not one per delivered record.
+        var topicNames: [OpaquePointer: String] = [:]
         var timeout = timeoutMilliseconds
         while let event = rd_kafka_queue_poll(eventQueue, timeout) {
             timeout = 0
@@ -121,8 +133,14 @@ final class RdKafkaClient: @unchecked Sendable {
                     let err = message.pointee.err
                     let result: Result<DeliveryReport, KafkaError>
                     if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        let topicHandle = message.pointee.rkt!
+                        let topic = topicNames[topicHandle] ?? {
+                            let name = String(cString: rd_kafka_topic_name(topicHandle))
+                            topicNames[topicHandle] = name
+                            return name
+                        }()
                         result = .success(DeliveryReport(
-                            topic: String(cString: rd_kafka_topic_name(message.pointee.rkt)),
+                            topic: topic,
                             partition: message.pointee.partition,
                             offset: message.pointee.offset))
                     } else {
@@ -138,7 +156,7 @@ final class RdKafkaClient: @unchecked Sendable {
             default:
                 break
             }
-            if results.count >= 1000 { break }
+            if results.count >= 10_000 { break }
         }
         return results
     }

@@ -136,6 +136,7 @@ class Stack:
 
     def env_for(self, service: str) -> dict:
         env = dict(os.environ)
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # as the container image sets it
         env.update({"HOTLINE_DB_HOST": "127.0.0.1", "HOTLINE_DB_PORT": str(self.pg_port), "HOTLINE_DB_NAME": self.db_name,
                     "HOTLINE_KAFKA_BROKERS": f"127.0.0.1:{self.broker_port}", "HOTLINE_LOG_LEVEL": "warning",
                     "HOTLINE_AT_BASE_URL": f"http://127.0.0.1:{self.gateway_port}",

@@ -46,6 +46,8 @@ public struct NotificationConfiguration: Sendable {
     public var claimLease: Duration = .seconds(120)
     /// Each in-flight send is one dispatcher loop; the rate limit still holds across all of them.
     public var dispatchers: Int = 2
+    /// Messages one dispatcher loop claims together and sends side by side.
+    public var dispatchBatch: Int = 8
     public var pollInterval: Duration = .milliseconds(500)
     public var httpTimeout: Duration = .seconds(30)
     public var quietHours: QuietHours?
@@ -98,6 +100,7 @@ public struct NotificationConfiguration: Sendable {
         configuration.maxBackoff = .seconds(reader.int("HOTLINE_SMS_RETRY_MAX_SECONDS", default: 300))
         configuration.claimLease = .seconds(reader.int("HOTLINE_SMS_CLAIM_LEASE_SECONDS", default: 120))
         configuration.dispatchers = max(1, reader.int("HOTLINE_SMS_DISPATCHERS", default: 2))
+        configuration.dispatchBatch = max(1, reader.int("HOTLINE_SMS_DISPATCH_BATCH", default: 8))
         configuration.httpTimeout = .seconds(reader.int("HOTLINE_SMS_HTTP_TIMEOUT_SECONDS", default: 30))
         if configuration.claimLease <= configuration.httpTimeout {
             reader.report("HOTLINE_SMS_CLAIM_LEASE_SECONDS must exceed HOTLINE_SMS_HTTP_TIMEOUT_SECONDS")

@@ -16,6 +16,13 @@ struct NotificationEventHandler: Sendable {
     let logger: Logger
 
     func handle(_ message: KafkaConsumerMessage) async throws {
+        // This service's own status events share the topic with forwarded delivery reports and
+        // outnumber them; the outbox's type header lets them pass without parsing any JSON.
+        if message.topic == Topic.notificationStatus,
+           let type = message.headers.first(where: { $0.key == "ce_type" })?.stringValue,
+           type != DeliveryStatusReceived.eventType {
+            return
+        }
         let header: EventHeader
         do {
             header = try EventCoding.header(from: message.value)

@@ -54,7 +54,7 @@ struct Dispatcher: Service {
         while !stopping {
             do {
                 // A last-resort bound: an await that never ends must not silence this loop for good.
-                if try await !withDeadline(.seconds(300), operation: { try await dispatchOne() }) {
+                if try await !withDeadline(.seconds(300), operation: { try await dispatchDue() }) {
                     await idle(configuration.pollInterval)
                 }
             } catch {
@@ -64,29 +64,45 @@ struct Dispatcher: Service {
         }
     }
 
-    /// One message, if one is due. Returns false when there was nothing to do.
-    func dispatchOne() async throws -> Bool {
+    /// Up to `dispatchBatch` due messages, sent side by side. Returns false when nothing was due.
+    func dispatchDue() async throws -> Bool {
         guard try await store.hasDue(logger: logger) else { return false }
-        // The token comes before the claim, so under backlog the message chosen is always the
-        // most urgent one at the moment it can actually go.
-        while case .wait(let delay) = try await limiter.take(logger: logger) {
-            await idle(delay)
-            if stopping { return false }
+        // Tokens come before the claim, so under backlog the messages chosen are always the most
+        // urgent at the moment they can actually go.
+        var tokens = 0
+        while tokens == 0 {
+            switch try await limiter.take(upTo: configuration.dispatchBatch, logger: logger) {
+            case .granted(let granted): tokens = granted
+            case .wait(let delay):
+                await idle(delay)
+                if stopping { return false }
+            }
         }
-        switch try await store.claim(provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger) {
-        case .none:
-            try await limiter.refund(logger: logger)
-            return false
-        case .suppressed(let record):
-            try await limiter.refund(logger: logger)
+        let claims = try await store.claim(
+            limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
+        let suppressed = claims.filter { if case .suppressed = $0 { true } else { false } }
+        try await limiter.refund(tokens - claims.count + suppressed.count, logger: logger)
+        for case .suppressed(let record) in suppressed {
             logger.info("notification suppressed: recipient opted out", metadata: ["notification_id": "\(record.notificationID)"])
-            return true
-        case .send(let record):
-            let started = ContinuousClock.now
-            try await deliver(record)
-            NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
-            return true
         }
+        guard !claims.isEmpty else { return false }
+        await withDiscardingTaskGroup { group in
+            for case .send(let record) in claims {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    do {
+                        try await deliver(record)
+                        NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
+                    } catch {
+                        // Left `sending`: its lease expires and it is reconciled, never blindly resent.
+                        logger.error("delivery step failed", metadata: [
+                            "notification_id": "\(record.notificationID)", "error": "\(String(reflecting: error))",
+                        ])
+                    }
+                }
+            }
+        }
+        return true
     }
 
     private func deliver(_ record: NotificationRecord) async throws {

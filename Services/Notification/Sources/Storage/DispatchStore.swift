@@ -11,7 +11,6 @@ struct DispatchStore: Sendable {
     let log: StatusLog
 
     enum Claim: Sendable {
-        case none
         /// Claimed (`sending`, lease running): call the provider now.
         case send(NotificationRecord)
         /// The recipient opted out: recorded as `suppressed`, nothing to send.
@@ -27,39 +26,45 @@ struct DispatchStore: Sendable {
         return false
     }
 
-    /// Claims the most urgent, oldest due message, marking it `sending` and committing before
-    /// the provider is called: whatever happens next, this row cannot be claimed again until
-    /// its lease expires, and then it becomes `unknown`, never `queued`.
-    func claim(provider: String, sender: String, lease: Duration, logger: Logger) async throws -> Claim {
+    /// Claims up to `limit` of the most urgent, oldest due messages, marking them `sending` and
+    /// committing before the provider is called: whatever happens next, these rows cannot be
+    /// claimed again until their lease expires, and then they become `unknown`, never `queued`.
+    func claim(limit: Int, provider: String, sender: String, lease: Duration, logger: Logger) async throws -> [Claim] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
-        return try await postgres.inTransaction(logger: logger) { connection -> Claim in
+        return try await postgres.inTransaction(logger: logger) { connection -> [Claim] in
             let rows = try await connection.query("""
                 UPDATE notification.notifications AS n
                 SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(log.instance), claimed_at = now(),
                     lease_until = now() + make_interval(secs => \(leaseSeconds)), provider = \(provider), sender = \(sender),
                     updated_at = now()
-                WHERE n.notification_id = (
+                WHERE n.notification_id IN (
                     SELECT notification_id FROM notification.notifications
                     WHERE status = 'queued' AND not_before <= now()
                     ORDER BY priority_rank DESC, created_at, notification_id
-                    LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED)
                 RETURNING \(unescaped: NotificationRecord.columns)
                 """, logger: logger)
-            var claimed: NotificationRecord?
-            for try await row in rows { claimed = try NotificationRecord(row: row) }
-            guard var record = claimed else { return .none }
-            if record.optedOut && !record.optOutExempt {
-                try await connection.query("""
-                    UPDATE notification.notifications SET status = 'suppressed', reason = 'recipient opted out', lease_until = NULL,
-                        updated_at = now()
-                    WHERE notification_id = \(record.notificationID)
-                    """, logger: logger)
-                record.status = "suppressed"
-                try await log.record(record, status: "suppressed", reason: "recipient opted out", on: connection, logger: logger)
-                return .suppressed(record)
+            var claimed: [NotificationRecord] = []
+            for try await row in rows { claimed.append(try NotificationRecord(row: row)) }
+            var claims: [Claim] = []
+            // Most urgent first; the batch is sent side by side, so this only orders the history.
+            let ranked = claimed.sorted { NotificationRecord.priorityRank($0.priority) > NotificationRecord.priorityRank($1.priority) }
+            for var record in ranked {
+                if record.optedOut && !record.optOutExempt {
+                    try await connection.query("""
+                        UPDATE notification.notifications SET status = 'suppressed', reason = 'recipient opted out', lease_until = NULL,
+                            updated_at = now()
+                        WHERE notification_id = \(record.notificationID)
+                        """, logger: logger)
+                    record.status = "suppressed"
+                    try await log.record(record, status: "suppressed", reason: "recipient opted out", on: connection, logger: logger)
+                    claims.append(.suppressed(record))
+                } else {
+                    try await log.record(record, status: "sending", reason: "claimed", on: connection, logger: logger)
+                    claims.append(.send(record))
+                }
             }
-            try await log.record(record, status: "sending", reason: "claimed", on: connection, logger: logger)
-            return .send(record)
+            return claims
         }
     }
 

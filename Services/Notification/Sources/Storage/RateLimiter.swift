@@ -13,27 +13,37 @@ struct RateLimiter: Sendable {
     let burst: Double
 
     enum Outcome: Sendable, Equatable {
-        case granted
+        /// This many tokens (at least one) are now the caller's to spend.
+        case granted(Int)
         /// No token yet; one will be there after this long.
         case wait(Duration)
     }
 
-    func take(logger: Logger) async throws -> Outcome {
+    /// Takes up to `wanted` tokens at once, so a busy dispatcher touches the shared row once per
+    /// batch rather than once per message.
+    func take(upTo wanted: Int = 1, logger: Logger) async throws -> Outcome {
+        let wanted = Double(max(1, wanted))
         for _ in 0..<2 {
             // Every SET expression sees the row as it was, so `granted` and `tokens` agree; the
-            // statement's own timestamp keeps the three readings of the clock identical.
+            // statement's own timestamp keeps the readings of the clock identical.
             let rows = try await postgres.query("""
-                UPDATE notification.rate_buckets
-                SET granted = LEAST(\(burst)::float8, tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8) >= 1,
-                    tokens = LEAST(\(burst)::float8, tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8)
-                        - CASE WHEN LEAST(\(burst)::float8, tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8) >= 1
-                          THEN 1 ELSE 0 END,
-                    refilled_at = GREATEST(refilled_at, statement_timestamp())
-                WHERE provider = \(provider) AND sender = \(sender)
-                RETURNING granted, tokens
+                WITH bucket AS (
+                    SELECT provider, sender, LEAST(\(burst)::float8,
+                        tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8) AS available
+                    FROM notification.rate_buckets
+                    WHERE provider = \(provider) AND sender = \(sender)
+                    FOR UPDATE
+                )
+                UPDATE notification.rate_buckets AS b
+                SET granted = bucket.available >= 1,
+                    tokens = bucket.available - LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available))),
+                    refilled_at = GREATEST(b.refilled_at, statement_timestamp())
+                FROM bucket
+                WHERE b.provider = bucket.provider AND b.sender = bucket.sender
+                RETURNING LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available)))::int, b.tokens
                 """, logger: logger)
-            for try await (granted, tokens) in rows.decode((Bool, Double).self) {
-                if granted { return .granted }
+            for try await (granted, tokens) in rows.decode((Int, Double).self) {
+                if granted > 0 { return .granted(granted) }
                 let seconds = max(0.001, (1 - tokens) / rate)
                 return .wait(.milliseconds(Int64((seconds * 1000).rounded(.up))))
             }
@@ -46,10 +56,11 @@ struct RateLimiter: Sendable {
         return .wait(.milliseconds(10))
     }
 
-    /// Gives back a token taken for nothing (the message turned out to be suppressed or unsendable).
-    func refund(logger: Logger) async throws {
+    /// Gives back tokens taken for nothing (nothing left to claim, a suppressed or unsendable message).
+    func refund(_ count: Int = 1, logger: Logger) async throws {
+        guard count > 0 else { return }
         try await postgres.query("""
-            UPDATE notification.rate_buckets SET tokens = LEAST(\(burst)::float8, tokens + 1)
+            UPDATE notification.rate_buckets SET tokens = LEAST(\(burst)::float8, tokens + \(Double(count))::float8)
             WHERE provider = \(provider) AND sender = \(sender)
             """, logger: logger)
     }
