@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import time
+import urllib.parse
 import uuid
 from urllib.parse import parse_qsl
 
@@ -75,10 +76,19 @@ class Gateway:
         return web.json_response(self.twilio_message(message, "queued"), status=201)
 
     async def twilio_list(self, request: web.Request) -> web.Response:
+        # As Twilio: newest first, PageSize per page, next_page_uri until the list ends.
         to = request.query.get("To")
         messages = self.accepted_by_to.get(to, []) if to else list(self.accepted_by_sid.values())
-        return web.json_response({"messages": [self.twilio_message(m, "sent") for m in messages[:100]],
-                                  "page": 0, "page_size": 100})
+        newest_first = list(reversed(messages))
+        size = max(1, min(1000, int(request.query.get("PageSize", "50"))))
+        page = int(request.query.get("Page", "0"))
+        chunk = newest_first[page * size:(page + 1) * size]
+        next_uri = None
+        if (page + 1) * size < len(newest_first):
+            query = urllib.parse.urlencode([(k, v) for k, v in request.query.items() if k != "Page"] + [("Page", str(page + 1))])
+            next_uri = f"{request.path}?{query}"
+        return web.json_response({"messages": [self.twilio_message(m, "sent") for m in chunk],
+                                  "page": page, "page_size": size, "next_page_uri": next_uri})
 
     async def twilio_fetch(self, request: web.Request) -> web.Response:
         sid = request.match_info["file"].removesuffix(".json")

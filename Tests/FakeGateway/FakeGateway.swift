@@ -147,12 +147,24 @@ package final class FakeGateway: Sendable {
         }
     }
 
+    /// As Twilio lists: newest first, `PageSize` per page, `next_page_uri` until the list ends.
     private func twilioList(_ request: Request) -> Response {
         state.withLockedValue { $0.lookups += 1 }
-        let to = request.uri.queryParameters["To"].map(String.init)
-        let messages = accepted.filter { $0.provider == "twilio" && (to == nil || $0.to == to) }
+        let query = request.uri.queryParameters
+        let to = query["To"].map(String.init)
+        let size = max(1, min(1000, query["PageSize"].flatMap { Int(String($0)) } ?? 50))
+        let page = query["Page"].flatMap { Int(String($0)) } ?? 0
+        let newestFirst = Array(accepted.filter { $0.provider == "twilio" && (to == nil || $0.to == to) }.reversed())
+        let messages = newestFirst.dropFirst(page * size).prefix(size)
             .map { Self.twilioMessage(sid: $0.messageID ?? "", to: $0.to, body: $0.text, status: "sent") }
-        return Self.json(200, #"{"messages":[\#(messages.joined(separator: ","))],"page":0,"page_size":100}"#)
+        var next = "null"
+        if (page + 1) * size < newestFirst.count {
+            var components = URLComponents()
+            components.queryItems = [URLQueryItem(name: "To", value: to), URLQueryItem(name: "PageSize", value: String(size)),
+                                     URLQueryItem(name: "Page", value: String(page + 1))].filter { $0.value != nil }
+            next = "\"\(request.uri.path)?\((components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B"))\""
+        }
+        return Self.json(200, #"{"messages":[\#(messages.joined(separator: ","))],"page":\#(page),"page_size":\#(size),"next_page_uri":\#(next)}"#)
     }
 
     private func twilioFetch(sid: String) -> Response {

@@ -91,6 +91,33 @@ extension NotificationServiceTests {
         }
     }
 
+    @Test("a Twilio lookup reads every page: a message 1,200 sends back to a busy member is found, an unsent one is not")
+    func twilioLookupReadsEveryPage() async throws {
+        let gateway = FakeGateway()
+        try await withRunningServices([gateway.makeService()]) {
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            let provider = makeProvider(NotificationHarness.configuration(.twilio, gateway: gateway), logger: logger)
+            let member = NotificationHarness.phone().e164
+            func sms(_ index: Int) -> OutboundSMS {
+                OutboundSMS(notificationID: "page-test-\(index)", to: member, text: "Alerte \(index) pour vous", claimedAt: Date())
+            }
+            for batch in stride(from: 0, to: 1_200, by: 100) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in batch..<(batch + 100) { group.addTask { _ = try await provider.send(sms(index)) } }
+                    try await group.waitForAll()
+                }
+            }
+            let lookupsBefore = gateway.lookups
+            guard case .found(let receipt) = try await provider.lookup(sms(0), providerMessageID: nil) else {
+                Issue.record("the oldest message is on the second page and was not found: it would be sent twice")
+                return
+            }
+            #expect(receipt.providerMessageID == gateway.received(to: member).first { $0.text == sms(0).text }?.messageID)
+            #expect(gateway.lookups - lookupsBefore == 2, "1,200 messages at 1,000 a page")
+            #expect(try await provider.lookup(sms(5_000), providerMessageID: nil) == .notFound)
+        }
+    }
+
     @Test("killed after the claim but before Twilio got it: Twilio has no such message, so it is sent once")
     func crashBeforeSendTwilio() async throws {
         let gateway = FakeGateway()

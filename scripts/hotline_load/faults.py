@@ -26,7 +26,11 @@ def base_env(provider: str) -> dict:
             "HOTLINE_SMS_MAX_ATTEMPTS": "10", "HOTLINE_SMS_RETRY_INITIAL_MS": "200", "HOTLINE_SMS_RETRY_MAX_SECONDS": "2",
             # A killed notification service leaves claimed messages; reconcile them within seconds, not minutes.
             "HOTLINE_SMS_CLAIM_LEASE_SECONDS": "12", "HOTLINE_SMS_HTTP_TIMEOUT_SECONDS": "5",
-            "HOTLINE_SMS_RECONCILE_SECONDS": "2", "HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR": "1000"}
+            "HOTLINE_SMS_RECONCILE_SECONDS": "2", "HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR": "1000",
+            # While PostgreSQL is down every webhook waits out the request deadline before its 503; at
+            # 5 s, two waves of the driver's connections could straddle the 10 s outage so that none
+            # began and ended inside it (20,000-report run, 2026-11-23), leaving the 503 check blind.
+            "HOTLINE_REQUEST_DEADLINE_MS": "2000"}
 
 
 class Runner:

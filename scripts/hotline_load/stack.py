@@ -95,6 +95,9 @@ class Stack:
 
     def start_broker(self) -> None:
         self.stop_broker()
+        # A broker left over from an interrupted run would hand this run its old topics and offsets.
+        if port_open(self.broker_port):
+            raise RuntimeError(f"port {self.broker_port} is already taken (a Tansu from an interrupted run?); stop it first")
         log = open(f"{self.stack_dir}/tansu-{self.broker_port}.log", "ab")
         url = f"tcp://127.0.0.1:{self.broker_port}"
         self.broker = subprocess.Popen([f"{self.root}/.tools/bin/tansu", "broker", "--listener-url", url,
@@ -117,6 +120,8 @@ class Stack:
 
     def start_gateway(self, record: str, fail_share: float = 0.0, seed: int = 1) -> None:
         self.stop_gateway()
+        if port_open(self.gateway_port):
+            raise RuntimeError(f"port {self.gateway_port} is already taken (a fake gateway from an interrupted run?)")
         log = open(f"{self.stack_dir}/fake-gateway.log", "ab")
         self.gateway = subprocess.Popen([f"{self.root}/.tools/venv/bin/python", f"{self.root}/scripts/fake_sms_gateway.py",
                                          "--port", str(self.gateway_port), "--record", record,
@@ -148,6 +153,8 @@ class Stack:
         return env
 
     def start_service(self, service: str, wait: bool = True) -> None:
+        if service in SERVICES and port_open(self.port(service)):
+            raise RuntimeError(f"port {self.port(service)} is already taken (hotline-{service} from an interrupted run?)")
         log = open(f"{self.stack_dir}/logs/{service}.log", "ab")
         self.processes[service] = subprocess.Popen([f"{self.bin_dir}/hotline-{service}"], env=self.env_for(service),
                                                    stdout=log, stderr=log)

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ServiceLifecycle
 import Foundation
 import HotlineDomain
 import HotlinePrivacy
@@ -20,7 +21,10 @@ public func buildNotificationApplication(
     let runtime = try ServiceRuntime(
         configuration: configuration, schema: .notification, migrations: NotificationMigrations.all, logger: logger,
         sharedSchemas: [(ReferenceStore.schema, ReferenceStore.migrations)])
-    let provider = provider ?? makeProvider(notification, logger: logger)
+    // One connection per send in flight: sends queued behind a small pool would reach the gateway
+    // long after their rate-limit token was granted, bunching them past the limit.
+    let gatewayClient = GatewayClientService(connections: notification.dispatchers * notification.dispatchBatch)
+    let provider = provider ?? makeProvider(notification, logger: logger, client: gatewayClient.client)
     let instance = "\(configuration.serviceName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
     let log = StatusLog(outbox: runtime.outbox, instance: instance)
     let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
@@ -34,7 +38,8 @@ public func buildNotificationApplication(
     let dispatcher = makeDispatcher(postgres: runtime.postgres, notification: notification, provider: provider, log: log,
                                     keyring: keyring, startup: runtime.startup, logger: logger)
     logger.info("notification provider", metadata: ["provider": "\(provider.name)", "rate_per_second": "\(notification.ratePerSecond)"])
-    return runtime.makeApplication(router: runtime.router(), services: [consumer, worker, dispatcher])
+    // The gateway client is listed first so that it shuts down last, after the dispatcher.
+    return runtime.makeApplication(router: runtime.router(), services: [gatewayClient, consumer, worker, dispatcher])
 }
 
 /// The sending half of the service, on its own (tests run it alone to kill it mid-send).
@@ -45,7 +50,7 @@ func makeDispatcher(postgres: PostgresClient, notification: NotificationConfigur
         configuration: notification, provider: provider, store: DispatchStore(postgres: postgres, log: log),
         recovery: RecoveryStore(postgres: postgres, log: log),
         limiter: RateLimiter(postgres: postgres, provider: provider.name, sender: provider.sender,
-                             rate: notification.ratePerSecond, burst: notification.rateBurst),
+                             rate: notification.ratePerSecond, burst: notification.effectiveBurst),
         templates: TemplateCatalog(postgres: postgres, defaultLanguage: notification.defaultLanguage,
                                    refreshInterval: notification.referenceRefresh),
         protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: startup, logger: logger)
@@ -59,5 +64,21 @@ public func makeProvider(_ notification: NotificationConfiguration, logger: Logg
     case .log: LogProvider(logger: logger)
     case .africastalking: AfricasTalkingProvider(configuration: notification.africasTalking, client: client, timeout: notification.httpTimeout)
     case .twilio: TwilioProvider(configuration: notification.twilio, client: client, timeout: notification.httpTimeout)
+    }
+}
+
+/// The HTTP client the gateways are called with, sized to the sends in flight, shut down with the service.
+struct GatewayClientService: Service {
+    let client: HTTPClient
+
+    init(connections: Int) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connections))
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
     }
 }

@@ -39,6 +39,16 @@ public struct NotificationConfiguration: Sendable {
     public var ratePerSecond: Double = 1
     /// How many messages may go at once after an idle spell.
     public var rateBurst: Double = 1
+    /// Headroom for the time between a token's grant and the message reaching the gateway:
+    /// the bucket holds `burst − rate × headroom` (at least one) tokens, so sends granted at the
+    /// end of one second and arriving in the next still keep every second within rate + burst.
+    public var rateHeadroom: Duration = .milliseconds(50)
+
+    /// The bucket size the limiter uses; see `rateHeadroom`.
+    var effectiveBurst: Double {
+        let headroom = Double(rateHeadroom.components.seconds) + Double(rateHeadroom.components.attoseconds) / 1e18
+        return max(1, rateBurst - ratePerSecond * headroom)
+    }
     public var maxAttempts: Int = 5
     public var initialBackoff: Duration = .seconds(2)
     public var maxBackoff: Duration = .seconds(300)
@@ -92,6 +102,7 @@ public struct NotificationConfiguration: Sendable {
 
         configuration.ratePerSecond = reader.double("HOTLINE_SMS_RATE_PER_SECOND", default: 1)
         configuration.rateBurst = reader.double("HOTLINE_SMS_RATE_BURST", default: 1)
+        configuration.rateHeadroom = .milliseconds(max(0, reader.int("HOTLINE_SMS_RATE_HEADROOM_MS", default: 50)))
         if configuration.ratePerSecond <= 0 || configuration.rateBurst < 1 {
             reader.report("HOTLINE_SMS_RATE_PER_SECOND must be > 0 and HOTLINE_SMS_RATE_BURST ≥ 1")
         }

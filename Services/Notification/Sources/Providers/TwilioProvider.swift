@@ -39,17 +39,28 @@ public struct TwilioProvider: SMSProvider {
             }
             return .found(Self.receipt(message))
         }
+        // Twilio lists newest first, a page at a time; a busy number (a committee member) can
+        // receive hundreds of messages a day, so every page is read before concluding "not sent".
         let day = sms.claimedAt.addingTimeInterval(-60).formatted(.iso8601.year().month().day())
-        let query = FormEncoding.encode([("To", sms.to), ("DateSent>", day), ("PageSize", "100")])
-        let response = try await http.get("\(messagesURL).json?\(query)", headers: [authorization])
-        guard response.status == 200, let messages = response.json()?["messages"] as? [[String: Any]] else {
-            throw ProviderError(code: .retriable, reason: "http_\(response.status)", detail: "Twilio message list failed")
+        let query = FormEncoding.encode([("To", sms.to), ("DateSent>", day), ("PageSize", "1000")])
+        var url = "\(messagesURL).json?\(query)"
+        for _ in 0..<Self.lookupPageLimit {
+            let response = try await http.get(url, headers: [authorization])
+            guard response.status == 200, let page = response.json(), let messages = page["messages"] as? [[String: Any]] else {
+                throw ProviderError(code: .retriable, reason: "http_\(response.status)", detail: "Twilio message list failed")
+            }
+            if let match = messages.first(where: { ($0["body"] as? String) == sms.text && ($0["to"] as? String) == sms.to }) {
+                return .found(Self.receipt(match))
+            }
+            guard let next = page["next_page_uri"] as? String, !next.isEmpty else { return .notFound }
+            url = configuration.baseURL + next
         }
-        guard let match = messages.first(where: { ($0["body"] as? String) == sms.text && ($0["to"] as? String) == sms.to }) else {
-            return .notFound
-        }
-        return .found(Self.receipt(match))
+        // Too many to read: undecided, so never resent.
+        return .unsupported
     }
+
+    /// Pages of up to 1,000 messages read before a lookup gives up (and the message stays unknown).
+    static let lookupPageLimit = 50
 
     static func form(_ sms: OutboundSMS, configuration: NotificationConfiguration.Twilio) -> [(String, String)] {
         var form = [("To", sms.to)]
