@@ -118,7 +118,9 @@ struct Dispatcher: Service {
         }
         let prepared: (sms: OutboundSMS, language: String)
         do {
-            prepared = try await prepare(record)
+            // Bounded well inside the claim lease: if the database hangs here, nothing has been sent
+            // and the message goes back to the queue, rather than lapsing into `unknown`.
+            prepared = try await withDeadline(stepDeadline) { try await prepare(record) }
         } catch let error as TemplateError where error.code != .notLoaded {
             try await limiter.refund(logger: logger)
             try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
@@ -129,8 +131,10 @@ struct Dispatcher: Service {
             return
         } catch {
             // Nothing was sent (templates not readable just now, say): put it back as it was.
-            try await limiter.refund(logger: logger)
-            try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
+            try? await limiter.refund(logger: logger)
+            try await persistOutcome(of: record) {
+                try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
+            }
             return
         }
         let encoding = SMSEncoding.analyse(prepared.sms.text)
@@ -160,13 +164,16 @@ struct Dispatcher: Service {
         logger.info("sms sent", metadata: metadata)
     }
 
+    /// One database step of a send, abandoned well before the claim lease runs out.
+    private var stepDeadline: Duration { max(.seconds(1), min(.seconds(20), configuration.claimLease / 4)) }
+
     /// Stores what the gateway answered, waiting out a database outage: once the gateway has
     /// spoken, giving up would turn a known outcome into `unknown` when the lease runs out.
     private func persistOutcome(of record: NotificationRecord, _ body: @escaping @Sendable () async throws -> Void) async throws {
         var failures = 0
         while true {
             do {
-                try await withDeadline(.seconds(20)) { try await body() }
+                try await withDeadline(stepDeadline) { try await body() }
                 return
             } catch where isDatabaseUnavailable(error) && !stopping {
                 failures += 1
