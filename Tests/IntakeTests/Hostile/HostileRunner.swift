@@ -34,6 +34,13 @@ enum HostileRunner {
         return client
     }
 
+    /// The keep-alive race: the connection closed under a request the server never processed.
+    static func closedBeforeAnswer(_ error: any Error) -> Bool {
+        if case ChannelError.ioOnClosedChannel = error { return true }
+        if let error = error as? TestClient.Error, error == .connectionClosing { return true }
+        return false
+    }
+
     static func send(_ requests: [HostileCorpus.Request], port: Int) async throws -> [HostileOutcome] {
         var client = connect(port: port)
         var outcomes: [HostileOutcome] = []
@@ -49,9 +56,9 @@ enum HostileRunner {
                 var resentAfter: Int?
                 do {
                     response = try await client.execute(testRequest)
-                } catch ChannelError.ioOnClosedChannel {
-                    // The server closed this keep-alive connection after the previous answer, before
-                    // this request was written: nothing reached it, so sending again is safe.
+                } catch let error where Self.closedBeforeAnswer(error) {
+                    // The server closed this keep-alive connection after the previous answer, as this
+                    // request was being written: it was not processed, so sending again is safe.
                     try? await client.shutdown()
                     client = connect(port: port)
                     response = try await client.execute(testRequest)
