@@ -22,7 +22,7 @@ struct Options {
     var count = 100_000
     var size = 300
     var batch = 1_000
-    var inflight = 4
+    var inflight = 16
     var commitEvery = 1
 
     init(_ arguments: [String]) {

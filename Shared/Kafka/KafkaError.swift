@@ -14,6 +14,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let timedOut = Code(rdKafkaCode: nil, name: "timed_out")
         public static let shutDown = Code(rdKafkaCode: nil, name: "shut_down")
         public static let handlerFailed = Code(rdKafkaCode: nil, name: "handler_failed")
+        public static let batchTooLarge = Code(rdKafkaCode: nil, name: "batch_too_large")
 
         public var description: String {
             rdKafkaCode.map { "\(name) (\($0))" } ?? name

@@ -156,32 +156,30 @@ struct ProducerStateMachine {
         var firstError: (any Error)?
     }
 
-    private var nextOpaque: UInt = 1
+    /// A record's opaque is its batch id and its index in the batch, so a delivery report finds
+    /// its slot without a per-record table. Batch ids start at 1, so no opaque is 0 (null to librdkafka).
+    private static let indexBits: UInt = 24
+    static let maximumBatchCount = 1 << indexBits
     private var nextBatch: UInt = 1
-    private var slots: [UInt: (batch: UInt, index: Int)] = [:]
     private var batches: [UInt: Batch] = [:]
     /// Batches whose caller was cancelled before they were registered.
     private var cancelledEarly: Set<UInt> = []
     private(set) var isShuttingDown = false
 
     mutating func reserveBatchID() -> UInt {
-        defer { nextBatch &+= 1 }
+        defer { nextBatch = nextBatch >= UInt.max >> Self.indexBits ? 1 : nextBatch + 1 }
         return nextBatch
     }
 
     mutating func registerBatch(_ batchID: UInt, count: Int, _ waiter: Waiter) -> RegisterAction {
         guard !isShuttingDown else { return .reject(KafkaError(code: .shutDown, message: "producer is shutting down")) }
         guard cancelledEarly.remove(batchID) == nil else { return .reject(CancellationError()) }
-        batches[batchID] = Batch(waiter: waiter, reports: .init(repeating: nil, count: count), remaining: count)
-        var opaques: [UInt] = []
-        opaques.reserveCapacity(count)
-        for index in 0..<count {
-            if nextOpaque == 0 { nextOpaque = 1 }  // 0 would be a null pointer to librdkafka
-            slots[nextOpaque] = (batchID, index)
-            opaques.append(nextOpaque)
-            nextOpaque &+= 1
+        guard count < Self.maximumBatchCount else {
+            return .reject(KafkaError(code: .batchTooLarge, message: "at most \(Self.maximumBatchCount - 1) records per batch"))
         }
-        return .produce(opaques: opaques)
+        batches[batchID] = Batch(waiter: waiter, reports: .init(repeating: nil, count: count), remaining: count)
+        let base = batchID << Self.indexBits
+        return .produce(opaques: (0..<UInt(count)).map { base | $0 })
     }
 
     /// Stops waiting for a batch; its late delivery reports are then ignored.
@@ -195,21 +193,26 @@ struct ProducerStateMachine {
 
     /// Records one record's outcome; returns the caller to resume once its whole batch is known.
     mutating func complete(_ opaque: UInt, with result: Result<DeliveryReport, KafkaError>) -> Completion? {
-        guard let slot = slots.removeValue(forKey: opaque), var batch = batches[slot.batch] else { return nil }
-        switch result {
-        case .success(let report): batch.reports[slot.index] = report
-        case .failure(let error): batch.firstError = batch.firstError ?? error
-        }
-        batch.remaining -= 1
-        guard batch.remaining == 0 else {
-            batches[slot.batch] = batch
-            return nil
-        }
-        batches[slot.batch] = nil
+        let slot = (batch: opaque >> Self.indexBits, index: Int(opaque & (UInt(Self.maximumBatchCount) - 1)))
+        // In place through the subscript's inout access: a copy taken out of the dictionary would
+        // copy the batch's report array on every record, quadratic in the batch size.
+        guard Self.record(result, at: slot.index, in: &batches[slot.batch]) else { return nil }
+        guard let batch = batches.removeValue(forKey: slot.batch) else { return nil }
         if let error = batch.firstError {
             return Completion(waiter: batch.waiter, result: .failure(error))
         }
         return Completion(waiter: batch.waiter, result: .success(batch.reports.map { $0! }))
+    }
+
+    /// Returns true when this was the batch's last outstanding record.
+    private static func record(_ result: Result<DeliveryReport, KafkaError>, at index: Int, in batch: inout Batch?) -> Bool {
+        guard batch != nil else { return false }
+        switch result {
+        case .success(let report): batch!.reports[index] = report
+        case .failure(let error): batch!.firstError = batch!.firstError ?? error
+        }
+        batch!.remaining -= 1
+        return batch!.remaining == 0
     }
 
     mutating func beginShutdown() { isShuttingDown = true }
@@ -219,7 +222,6 @@ struct ProducerStateMachine {
         isShuttingDown = true
         defer {
             batches.removeAll()
-            slots.removeAll()
         }
         let error = KafkaError(code: .shutDown, message: "producer stopped before delivery")
         return batches.values.map { Completion(waiter: $0.waiter, result: .failure(error)) }

@@ -32,6 +32,23 @@ public struct OutboxEvent: Sendable {
     }
 }
 
+/// An outbox row's column values, for statements that write the row themselves.
+public struct OutboxRow: Sendable {
+    public var eventID: String
+    public var topic: String
+    public var key: ByteBuffer
+    public var payload: ByteBuffer
+    /// JSON text, cast to `jsonb` by the statement.
+    public var headers: String
+}
+
+extension OutboxEvent {
+    public func outboxRow() throws -> OutboxRow {
+        OutboxRow(eventID: eventID, topic: topic, key: ByteBuffer(string: key), payload: ByteBuffer(bytes: payload),
+                  headers: String(decoding: try JSONEncoder().encode(headers), as: UTF8.self))
+    }
+}
+
 /// Writes events into a service's outbox, inside the caller's transaction.
 ///
 /// The event becomes visible to the relay only if the transaction commits, so nothing is ever
@@ -42,10 +59,10 @@ public struct Outbox: Sendable {
     public init(schema: DatabaseSchema) { self.schema = schema }
 
     public func enqueue(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        let headers = String(decoding: try JSONEncoder().encode(event.headers), as: UTF8.self)
+        let row = try event.outboxRow()
         try await connection.query("""
             INSERT INTO \(unescaped: schema.name).outbox (event_id, topic, message_key, payload, headers)
-            VALUES (\(event.eventID), \(event.topic), \(ByteBuffer(string: event.key)), \(ByteBuffer(bytes: event.payload)), \(headers)::jsonb)
+            VALUES (\(row.eventID), \(row.topic), \(row.key), \(row.payload), \(row.headers)::jsonb)
             """, logger: logger)
     }
 

@@ -372,6 +372,8 @@ struct GatewayChannelTests {
                 #expect(try await reportsFrom(phone.e164, probe) == 3)
                 let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(phone.e164, defaultCountryCode: "223")!)
                 #expect(try await IntakeHarness.count(probe, "SELECT count(*) FROM intake.inbound_messages WHERE sender_pseudonym = \(pseudonym) AND kind = 'throttled'") == 3)
+                // Each message counted once: the one-statement path rolls its count back when it hands over.
+                #expect(try await IntakeHarness.count(probe, "SELECT coalesce(sum(count), 0)::bigint FROM intake.sender_windows WHERE pseudonym = \(pseudonym)") == 6)
                 #expect(try await commands("opt_out", from: phone.e164, probe) == 1)
             }
         }

@@ -112,5 +112,6 @@ public enum IntakeMigrations {
             """,
             "CREATE INDEX ussd_sessions_expiry ON intake.ussd_sessions (expires_at)",
         ]),
+        fallBackFunction,
     ]
 }

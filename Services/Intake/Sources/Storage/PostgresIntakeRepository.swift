@@ -13,6 +13,12 @@ struct PostgresIntakeRepository: IntakeRepository {
 
     func acceptSMS(key: InboundKey, sender: ProtectedPhone, text: String, language: String?, logger: Logger) async throws -> InboundResult {
         let kind = try await classify(text, logger: logger)
+        if kind == .report {
+            let submission = ReportSubmission(channel: .sms, language: language ?? "fr", text: text, locationHint: nil, reporter: sender)
+            if let stored = try await storeNew(key: key, requestHash: nil, senderLimit: senderLimitPerHour, submission: submission, logger: logger) {
+                return stored
+            }
+        }
         return try await postgres.inTransaction(logger: logger) { connection in
             if let existing = try await claim(key, requestHash: nil, sender: sender.pseudonym, on: connection, logger: logger) {
                 return InboundResult(outcome: existing, isDuplicate: true)
@@ -56,7 +62,10 @@ struct PostgresIntakeRepository: IntakeRepository {
     }
 
     func acceptReport(key: InboundKey?, requestHash: String?, submission: ReportSubmission, logger: Logger) async throws -> InboundResult {
-        try await postgres.inTransaction(logger: logger) { connection in
+        if let key, let stored = try await storeNew(key: key, requestHash: requestHash, senderLimit: nil, submission: submission, logger: logger) {
+            return stored
+        }
+        return try await postgres.inTransaction(logger: logger) { connection in
             if let key, let existing = try await claim(key, requestHash: requestHash, sender: submission.reporter?.pseudonym, on: connection, logger: logger) {
                 return InboundResult(outcome: existing, isDuplicate: true)
             }
@@ -82,6 +91,33 @@ struct PostgresIntakeRepository: IntakeRepository {
             count(key, .deliveryStatus)
             return InboundResult(outcome: .deliveryStatus, isDuplicate: false)
         }
+    }
+
+    // MARK: The common case in one statement
+
+    /// Stores a new report in one statement; nil when the message was seen before, the sender is
+    /// over the limit or the drawn code is taken, which the step-by-step transaction handles.
+    private func storeNew(key: InboundKey, requestHash: String?, senderLimit: Int?, submission: ReportSubmission,
+                          logger: Logger) async throws -> InboundResult? {
+        let receivedAt = Date()
+        let reportID = ReportID()
+        let code = ReferenceCode.random()
+        let statement = NewReportStatement(
+            key: key, requestHash: requestHash, senderLimit: senderLimit, reportID: reportID, code: code, submission: submission,
+            receivedAt: receivedAt, event: try reportReceived(submission, id: reportID, code: code, at: receivedAt).outboxRow())
+        do {
+            let stored = try await postgres.withOpenConnection { connection in
+                var stored = false
+                for try await row in try await connection.execute(statement, logger: logger) { stored = row }
+                return stored
+            }
+            guard stored else { return nil }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == NewReportStatement.fallBackState {
+            return nil
+        }
+        let outcome = InboundOutcome.report(reportID, code)
+        count(key, outcome)
+        return InboundResult(outcome: outcome, isDuplicate: false)
     }
 
     // MARK: Steps inside the transaction
@@ -168,15 +204,17 @@ struct PostgresIntakeRepository: IntakeRepository {
             if inserted { break }
             code = ReferenceCode.random()
         }
+        try await outbox.enqueue(try reportReceived(submission, id: reportID, code: code, at: receivedAt), on: connection, logger: logger)
+        return .report(reportID, code)
+    }
+
+    private func reportReceived(_ submission: ReportSubmission, id reportID: ReportID, code: ReferenceCode, at receivedAt: Date) throws -> OutboxEvent {
         let event = ReportReceived(
             reportID: reportID, referenceCode: code, channel: submission.channel, language: submission.language,
             text: submission.text, locationHint: submission.locationHint, receivedAt: receivedAt, reporter: submission.reporter,
             categoryHint: submission.categoryHint, placeCode: submission.placeCode)
-        try await outbox.enqueue(
-            try .envelope(topic: Topic.reportsReceived, key: reportID.description, source: Self.source,
-                          type: ReportReceived.eventType, subject: code.value, time: receivedAt, data: event),
-            on: connection, logger: logger)
-        return .report(reportID, code)
+        return try .envelope(topic: Topic.reportsReceived, key: reportID.description, source: Self.source,
+                             type: ReportReceived.eventType, subject: code.value, time: receivedAt, data: event)
     }
 
     private func enqueueCommand(_ command: CommandReceived, on connection: PostgresConnection, logger: Logger) async throws {
