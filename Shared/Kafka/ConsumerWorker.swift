@@ -37,6 +37,10 @@ public struct PermanentHandlerError: Error, Sendable, CustomStringConvertible {
 /// within a partition (and so per key), and a poison record never blocks its partition.
 public struct ConsumerWorker: Service {
     public typealias Handler = @Sendable (KafkaConsumerMessage) async throws -> Void
+    /// Handles one partition's consecutive records together (in one database transaction, say),
+    /// all or nothing, and returns true; false leaves them to `handler`. When it fails, the records
+    /// are handled one by one with `handler`, so a poison record is retried and dead-lettered alone.
+    public typealias LaneHandler = @Sendable ([KafkaConsumerMessage]) async throws -> Bool
 
     private let consumer: KafkaConsumer
     private let deadLetterProducer: KafkaProducer
@@ -45,6 +49,7 @@ public struct ConsumerWorker: Service {
     private let handlerDeadline: Duration
     private let isTransient: @Sendable (any Error) -> Bool
     private let handler: Handler
+    private let laneHandler: LaneHandler?
     private let logger: Logger
 
     /// - Parameters:
@@ -56,7 +61,7 @@ public struct ConsumerWorker: Service {
         consumer: KafkaConsumer, deadLetterProducer: KafkaProducer, retryPolicy: RetryPolicy = RetryPolicy(),
         maximumBatch: Int = 256, handlerDeadline: Duration = .seconds(30),
         isTransient: @escaping @Sendable (any Error) -> Bool = { _ in false },
-        logger: Logger, handler: @escaping Handler
+        logger: Logger, laneHandler: LaneHandler? = nil, handler: @escaping Handler
     ) {
         self.consumer = consumer
         self.deadLetterProducer = deadLetterProducer
@@ -65,6 +70,7 @@ public struct ConsumerWorker: Service {
         self.handlerDeadline = handlerDeadline
         self.isTransient = isTransient
         self.handler = handler
+        self.laneHandler = laneHandler
         self.logger = logger
     }
 
@@ -93,17 +99,35 @@ public struct ConsumerWorker: Service {
     private func handle(_ batch: [KafkaConsumerMessage]) async throws {
         let lanes = Dictionary(grouping: batch) { TopicPartition(topic: $0.topic, partition: $0.partition) }
         if lanes.count == 1 {
-            for message in batch { try await process(message) }
+            try await handleLane(batch)
             return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in lanes.values {
-                group.addTask {
-                    for message in lane { try await process(message) }
-                }
+                group.addTask { try await handleLane(lane) }
             }
             try await group.waitForAll()
         }
+    }
+
+    private func handleLane(_ lane: [KafkaConsumerMessage]) async throws {
+        if let laneHandler, lane.count > 1 {
+            let started = ContinuousClock.now
+            do {
+                if try await withDeadline(handlerDeadline, operation: { try await laneHandler(lane) }) {
+                    Timer(label: "hotline_kafka_lane_duration_seconds", dimensions: [("topic", lane[0].topic)])
+                        .record(duration: ContinuousClock.now - started)
+                    return
+                }
+            } catch {
+                // One by one from here: each record gets its own retries, waits and dead-lettering.
+                Counter(label: "hotline_kafka_lane_fallbacks_total", dimensions: [("topic", lane[0].topic)]).increment()
+                logger.debug("lane handler failed; handling its records one by one", metadata: [
+                    "topic": "\(lane[0].topic)", "records": "\(lane.count)", "error": "\(String(reflecting: error))",
+                ])
+            }
+        }
+        for message in lane { try await process(message) }
     }
 
     private func process(_ message: KafkaConsumerMessage) async throws {

@@ -62,11 +62,13 @@ public struct ServiceRuntime: Sendable {
     }
 
     /// A worker that handles records once start-up work is done.
-    public func makeWorker(consumer: KafkaConsumer, handler: @escaping ConsumerWorker.Handler) -> some Service {
+    public func makeWorker(
+        consumer: KafkaConsumer, laneHandler: ConsumerWorker.LaneHandler? = nil, handler: @escaping ConsumerWorker.Handler
+    ) -> some Service {
         StartupGatedService(latch: startup, service: ConsumerWorker(
             consumer: consumer, deadLetterProducer: producer, maximumBatch: configuration.consumerBatchSize,
             isTransient: { isDatabaseUnavailable($0) || ($0 as? KafkaError)?.isRetriable == true },
-            logger: logger, handler: handler))
+            logger: logger, laneHandler: laneHandler, handler: handler))
     }
 
     /// Runs `service` once migrations and topics are ready.

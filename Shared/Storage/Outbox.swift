@@ -66,6 +66,23 @@ public struct Outbox: Sendable {
             """, logger: logger)
     }
 
+    /// Several events in one statement, in order (the relay publishes by insertion order).
+    public func enqueue(_ events: [OutboxEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        guard events.count > 1 else {
+            if let event = events.first { try await enqueue(event, on: connection, logger: logger) }
+            return
+        }
+        let rows = try events.map { try $0.outboxRow() }
+        try await connection.query("""
+            INSERT INTO \(unescaped: schema.name).outbox (event_id, topic, message_key, payload, headers)
+            SELECT e.event_id, e.topic, e.message_key, e.payload, e.headers::jsonb
+            FROM unnest(\(rows.map(\.eventID))::text[], \(rows.map(\.topic))::text[], \(rows.map(\.key))::bytea[],
+                        \(rows.map(\.payload))::bytea[], \(rows.map(\.headers))::text[])
+                 WITH ORDINALITY AS e(event_id, topic, message_key, payload, headers, position)
+            ORDER BY e.position
+            """, logger: logger)
+    }
+
     /// Rows committed but not yet published.
     public func backlog(client: PostgresClient, logger: Logger) async throws -> Int {
         let rows = try await client.query(

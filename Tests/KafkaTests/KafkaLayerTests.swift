@@ -173,6 +173,56 @@ struct KafkaLayerTests {
         }
     }
 
+    @Test("a lane handler takes a partition's records together; a lane holding a poison record is redone one by one")
+    func laneHandlerFallsBackToRecords() async throws {
+        let topic = TestEnvironment.uniqueName("test.lanes")
+        let producer = try makeProducer()
+        let together = NIOLockedValueBox<[[String]]>([])
+        let alone = NIOLockedValueBox<[String]>([])
+        try await withRunningServices([producer]) {
+            try await producer.createTopics([
+                TopicSpecification(name: topic, partitions: 1), TopicSpecification(name: topic + ".dlq", partitions: 1),
+            ])
+            @Sendable func send(_ values: [String]) async throws {
+                _ = try await producer.sendInOrder(values.map { KafkaProducerMessage(topic: topic, key: "k", value: Array($0.utf8)) })
+            }
+            // Already fetched when the worker starts: the first lane holds many records.
+            try await send((0..<20).map { "\($0)" })
+            let consumer = try makeConsumer(group: TestEnvironment.uniqueName("group"), topic: topic)
+            let worker = ConsumerWorker(
+                consumer: consumer, deadLetterProducer: producer,
+                retryPolicy: RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20)),
+                maximumBatch: 64, logger: logger,
+                laneHandler: { lane in
+                    let values = lane.map { String(decoding: $0.value, as: UTF8.self) }
+                    if values.contains("poison") { throw PermanentHandlerError("poison in the lane") }
+                    together.withLockedValue { $0.append(values) }
+                    return true
+                }
+            ) { record in
+                let value = String(decoding: record.value, as: UTF8.self)
+                if value == "poison" { throw PermanentHandlerError("poison") }
+                alone.withLockedValue { $0.append(value) }
+            }
+            try await withRunningServices([consumer, worker]) {
+                try await eventually("the first 20 records handled") {
+                    together.withLockedValue { $0.joined().count } + alone.withLockedValue { $0.count } == 20
+                }
+                #expect(together.withLockedValue { $0.contains { $0.count > 1 } }, "records already fetched are handled as a lane")
+                try await send((20..<30).map { $0 == 27 ? "poison" : "\($0)" })
+                try await eventually("29 records handled") {
+                    together.withLockedValue { $0.joined().count } + alone.withLockedValue { $0.count } == 29
+                }
+            }
+            let admin = try KafkaAdmin(client: TestEnvironment.kafkaClient, logger: logger)
+            let deadLettered = try await admin.offsets(topic: topic + ".dlq").map(\.high).reduce(0, +)
+            await admin.shutdown()
+            #expect(deadLettered == 1, "only the poison record is dead-lettered")
+        }
+        let handled = together.withLockedValue { $0.joined() } + alone.withLockedValue { $0 }
+        #expect(handled.sorted() == (0..<30).filter { $0 != 27 }.map(String.init).sorted(), "each good record handled exactly once")
+    }
+
     @Test("a member that stops before committing loses nothing: another member gets the record again")
     func redeliveryAfterConsumerDiesBeforeCommit() async throws {
         let topic = TestEnvironment.uniqueName("test.redeliver")

@@ -28,7 +28,7 @@ package func buildAccountabilityApplication(
                         settings: settings, logger: logger)
 
     let consumer = try runtime.makeConsumer(groupID: "hotline-accountability", topics: [Topic.casesRouted, Topic.commandsReceived])
-    let worker = runtime.makeWorker(consumer: consumer) { message in
+    let worker = runtime.makeWorker(consumer: consumer, laneHandler: { try await AccountabilityMessages.handle(lane: $0, desk: desk) }) { message in
         try await AccountabilityMessages.handle(message, desk: desk)
     }
     let scheduler = DeadlineScheduler(desk: desk, interval: settings.schedulerInterval, logger: logger)
@@ -62,5 +62,19 @@ enum AccountabilityMessages {
         } catch let error as DecodingError {
             throw PermanentHandlerError("undecodable \(message.topic) record: \(error)")
         }
+    }
+
+    /// Routed cases of one partition are opened in one transaction; commands go one by one.
+    static func handle(lane messages: [KafkaConsumerMessage], desk: CaseDesk) async throws -> Bool {
+        let routed = messages.allSatisfy { message in
+            message.topic == Topic.casesRouted && message.headers.first { $0.key == "ce_type" }?.stringValue == CaseRouted.eventType
+        }
+        guard routed else { return false }
+        do {
+            try await desk.open(try messages.map { try EventCoding.decode(CaseRouted.self, from: $0.value) })
+        } catch let error as DecodingError {
+            throw PermanentHandlerError("undecodable \(messages[0].topic) record: \(error)")
+        }
+        return true
     }
 }

@@ -32,8 +32,10 @@ public func buildNotificationApplication(
 
     let consumer = try runtime.makeConsumer(
         groupID: notification.consumerGroup, topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
-    let handler = NotificationEventHandler(requests: requests, logger: logger)
-    let worker = runtime.makeWorker(consumer: consumer) { message in try await handler.handle(message) }
+    let handler = NotificationEventHandler(postgres: runtime.postgres, requests: requests, logger: logger)
+    let worker = runtime.makeWorker(consumer: consumer, laneHandler: { try await handler.handle(lane: $0); return true }) { message in
+        try await handler.handle(message)
+    }
 
     let dispatcher = makeDispatcher(postgres: runtime.postgres, notification: notification, provider: provider, log: log,
                                     keyring: keyring, startup: runtime.startup, logger: logger)

@@ -19,7 +19,34 @@ struct CaseRoutingHandler: Sendable {
     private let inbox = Inbox(schema: .routing, consumer: "routing.reports-received")
     static let source = "/hotline/routing"
 
+    /// A report decided, ready to be stored.
+    struct Decision: Sendable {
+        let eventID: String
+        let report: ReportReceived
+        let outcome: ReportRouter.Outcome
+    }
+
     func handle(_ message: KafkaConsumerMessage) async throws {
+        let decision = try await decide(message)
+        let routed = try await postgres.inTransaction(logger: logger) { connection in
+            try await store(decision, on: connection)
+        }
+        log(decision, routed: routed)
+    }
+
+    /// One partition's reports in one transaction: one commit instead of one per report.
+    func handle(lane messages: [KafkaConsumerMessage]) async throws {
+        var decisions: [Decision] = []
+        for message in messages { decisions.append(try await decide(message)) }
+        let routed = try await postgres.inTransaction(logger: logger) { connection in
+            var routed: [Bool] = []
+            for decision in decisions { routed.append(try await store(decision, on: connection)) }
+            return routed
+        }
+        for (decision, routed) in zip(decisions, routed) { log(decision, routed: routed) }
+    }
+
+    private func decide(_ message: KafkaConsumerMessage) async throws -> Decision {
         let envelope: EventEnvelope<ReportReceived>
         do {
             envelope = try EventCoding.decode(ReportReceived.self, from: message.value)
@@ -29,28 +56,33 @@ struct CaseRoutingHandler: Sendable {
         guard envelope.type == ReportReceived.eventType else {
             throw PermanentHandlerError("unsupported event type \(envelope.type)")
         }
-        let report = envelope.data
         let router = try await references.router(logger: logger)
         let started = ContinuousClock.now
-        let outcome = router.route(report, caseID: UUID(), routedAt: Date())
+        let outcome = router.route(envelope.data, caseID: UUID(), routedAt: Date())
         Timer(label: "hotline_routing_decision_duration_seconds").record(duration: ContinuousClock.now - started)
+        return Decision(eventID: envelope.id, report: envelope.data, outcome: outcome)
+    }
 
-        let routed = try await postgres.inTransaction(logger: logger) { connection -> Bool in
-            guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger) else { return false }
-            guard try await insertCase(outcome.routed, eventID: envelope.id, fullText: report.text, on: connection) else { return false }
-            try await outbox.enqueue(
-                try .envelope(topic: Topic.casesRouted, key: outcome.routed.caseID.uuidString.lowercased(), source: Self.source,
-                              type: CaseRouted.eventType, subject: report.referenceCode.value, data: outcome.routed),
-                on: connection, logger: logger)
-            for request in outcome.notifications {
-                try await outbox.enqueue(
-                    try .envelope(topic: Topic.notificationsRequested, key: request.notificationID, source: Self.source,
-                                  type: NotificationRequested.eventType, subject: report.referenceCode.value, data: request),
-                    on: connection, logger: logger)
-            }
-            return true
+    /// Returns false for a redelivery or a second event for a report that already has a case.
+    private func store(_ decision: Decision, on connection: PostgresConnection) async throws -> Bool {
+        let (report, outcome) = (decision.report, decision.outcome)
+        guard try await inbox.markProcessed(eventID: decision.eventID, on: connection, logger: logger) else { return false }
+        guard try await insertCase(outcome.routed, eventID: decision.eventID, fullText: report.text, on: connection) else { return false }
+        var events = [
+            try OutboxEvent.envelope(topic: Topic.casesRouted, key: outcome.routed.caseID.uuidString.lowercased(), source: Self.source,
+                                     type: CaseRouted.eventType, subject: report.referenceCode.value, data: outcome.routed),
+        ]
+        for request in outcome.notifications {
+            events.append(try .envelope(topic: Topic.notificationsRequested, key: request.notificationID, source: Self.source,
+                                        type: NotificationRequested.eventType, subject: report.referenceCode.value, data: request))
         }
-        var metadata: Logger.Metadata = ["event_id": "\(envelope.id)", "reference_code": "\(report.referenceCode)"]
+        try await outbox.enqueue(events, on: connection, logger: logger)
+        return true
+    }
+
+    private func log(_ decision: Decision, routed: Bool) {
+        let outcome = decision.outcome
+        var metadata: Logger.Metadata = ["event_id": "\(decision.eventID)", "reference_code": "\(decision.report.referenceCode)"]
         guard routed else {
             logger.info("duplicate delivery ignored", metadata: metadata)
             return
@@ -69,7 +101,7 @@ struct CaseRoutingHandler: Sendable {
     private func insertCase(_ routed: CaseRouted, eventID: String, fullText: String, on connection: PostgresConnection) async throws -> Bool {
         let encoder = JSONEncoder()
         let categories = String(decoding: try encoder.encode(routed.categories), as: UTF8.self)
-        let targets = String(decoding: try encoder.encode(routed.targets), as: UTF8.self)
+        let targetsJSON = String(decoding: try encoder.encode(routed.targets), as: UTF8.self)
         let lead = routed.targets.first { $0.role == .lead }?.code ?? "none"
         let rows = try await connection.query("""
             INSERT INTO routing.cases
@@ -79,19 +111,20 @@ struct CaseRoutingHandler: Sendable {
             VALUES (\(routed.caseID), \(routed.reportID.uuid), \(routed.referenceCode.value), \(eventID), \(routed.channel.rawValue),
                     \(routed.language), \(routed.receivedAt), \(routed.routedAt), \(routed.rule.id), \(lead),
                     \(routed.primaryCategory.rawValue), \(routed.priority.rawValue), \(categories)::jsonb, \(routed.place.code),
-                    \(routed.place.level), \(routed.place.ambiguous), \(targets)::jsonb, \(routed.rule.why), \(fullText),
+                    \(routed.place.level), \(routed.place.ambiguous), \(targetsJSON)::jsonb, \(routed.rule.why), \(fullText),
                     \(routed.textRestricted), \(routed.reporter?.pseudonym))
             ON CONFLICT (report_id) DO NOTHING RETURNING 1
             """, logger: logger)
         var inserted = false
         for try await _ in rows { inserted = true }
         guard inserted else { return false }
-        for target in routed.targets {
-            try await connection.query("""
-                INSERT INTO routing.case_targets (case_id, target_code, target_type, role, restricted)
-                VALUES (\(routed.caseID), \(target.code), \(target.type.rawValue), \(target.role.rawValue), \(target.restricted))
-                """, logger: logger)
-        }
+        let targets = routed.targets
+        try await connection.query("""
+            INSERT INTO routing.case_targets (case_id, target_code, target_type, role, restricted)
+            SELECT \(routed.caseID), t.code, t.type, t.role, t.restricted
+            FROM unnest(\(targets.map(\.code))::text[], \(targets.map(\.type.rawValue))::text[], \(targets.map(\.role.rawValue))::text[],
+                        \(targets.map(\.restricted))::boolean[]) AS t(code, type, role, restricted)
+            """, logger: logger)
         return true
     }
 }

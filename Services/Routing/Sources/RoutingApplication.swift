@@ -34,7 +34,7 @@ public func buildRoutingApplication(
         refreshInterval: .seconds(routing.referenceRefreshSeconds))
     let consumer = try runtime.makeConsumer(groupID: "hotline-routing", topics: [Topic.reportsReceived])
     let handler = CaseRoutingHandler(postgres: runtime.postgres, outbox: runtime.outbox, references: references, logger: logger)
-    let worker = runtime.makeWorker(consumer: consumer) { message in
+    let worker = runtime.makeWorker(consumer: consumer, laneHandler: { try await handler.handle(lane: $0); return true }) { message in
         try await handler.handle(message)
     }
     // No report is consumed before reference data is there to route it.

@@ -45,22 +45,34 @@ package struct CaseDesk: Sendable {
 
     /// Opens the case routing decided; a redelivered event changes nothing.
     package func open(_ envelope: EventEnvelope<CaseRouted>) async throws {
+        try await open([envelope])
+    }
+
+    /// Opens several cases in one transaction (one partition's records): one commit for all.
+    package func open(_ envelopes: [EventEnvelope<CaseRouted>]) async throws {
         let inbox = Inbox(schema: .accountability, consumer: "accountability.cases-routed")
         let now = clock.now()
-        let opened = try await postgres.inTransaction(logger: logger) { connection -> Bool in
-            guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger),
-                  let snapshot = try await ledger.open(envelope.data, deadlines: settings.deadlines, at: now, on: connection) else {
-                return false
+        let opened = try await postgres.inTransaction(logger: logger) { connection -> [Bool] in
+            var opened: [Bool] = []
+            for envelope in envelopes {
+                guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger),
+                      let snapshot = try await ledger.open(envelope.data, deadlines: settings.deadlines, at: now, on: connection) else {
+                    opened.append(false)
+                    continue
+                }
+                let events = try await ledger.append(
+                    [PendingCaseEvent(kind: .routed, toState: .routed, target: snapshot.owner, detail: envelope.data.rule.id)],
+                    to: snapshot, by: .system, at: envelope.data.routedAt, on: connection)
+                try await publish(events, notifications: [], on: connection)
+                opened.append(true)
             }
-            let events = try await ledger.append(
-                [PendingCaseEvent(kind: .routed, toState: .routed, target: snapshot.owner, detail: envelope.data.rule.id)],
-                to: snapshot, by: .system, at: envelope.data.routedAt, on: connection)
-            try await publish(events, notifications: [], on: connection)
-            return true
+            return opened
         }
-        logger.info(opened ? "case opened" : "duplicate routed event ignored", metadata: [
-            "event_id": "\(envelope.id)", "reference_code": "\(envelope.data.referenceCode)",
-        ])
+        for (envelope, opened) in zip(envelopes, opened) {
+            logger.info(opened ? "case opened" : "duplicate routed event ignored", metadata: [
+                "event_id": "\(envelope.id)", "reference_code": "\(envelope.data.referenceCode)",
+            ])
+        }
     }
 
     // MARK: Actions
@@ -123,18 +135,15 @@ package struct CaseDesk: Sendable {
     }
 
     func publish(_ events: [CaseEventRecorded], notifications: [NotificationRequested], on connection: PostgresConnection) async throws {
-        for event in events {
-            try await outbox.enqueue(
-                try .envelope(topic: Topic.caseEvents, key: event.caseID.uuidString.lowercased(), source: Self.source,
-                              type: CaseEventRecorded.eventType, subject: event.referenceCode.value, time: event.occurredAt, data: event),
-                on: connection, logger: logger)
+        var records = try events.map { event in
+            try OutboxEvent.envelope(topic: Topic.caseEvents, key: event.caseID.uuidString.lowercased(), source: Self.source,
+                                     type: CaseEventRecorded.eventType, subject: event.referenceCode.value, time: event.occurredAt, data: event)
         }
         for request in notifications {
-            try await outbox.enqueue(
-                try .envelope(topic: Topic.notificationsRequested, key: request.notificationID, source: Self.source,
-                              type: NotificationRequested.eventType, subject: request.referenceCode?.value, data: request),
-                on: connection, logger: logger)
+            records.append(try .envelope(topic: Topic.notificationsRequested, key: request.notificationID, source: Self.source,
+                                         type: NotificationRequested.eventType, subject: request.referenceCode?.value, data: request))
         }
+        try await outbox.enqueue(records, on: connection, logger: logger)
     }
 
     func reporterOptedOut(_ caseID: UUID, on connection: PostgresConnection) async throws -> Bool {

@@ -3,6 +3,7 @@ import HotlineDomain
 import HotlineKafka
 import HotlineStorage
 import Logging
+import PostgresNIO
 
 /// Everything the service consumes, on one consumer group:
 /// - `hotline.notifications.requested`: each request is stored once (its id is the key) before
@@ -12,16 +13,40 @@ import Logging
 /// - `hotline.notifications.status`: gateway delivery reports forwarded by intake update the
 ///   history; this service's own status events on the same topic are skipped.
 struct NotificationEventHandler: Sendable {
+    let postgres: PostgresClient
     let requests: RequestStore
     let logger: Logger
 
+    /// A record this service acts on, decoded.
+    enum Event: Sendable {
+        case request(NotificationRequested, eventID: String)
+        case optOut(CommandReceived, eventID: String)
+        case deliveryReport(DeliveryStatusReceived, eventID: String)
+    }
+
     func handle(_ message: KafkaConsumerMessage) async throws {
+        guard let event = try event(in: message) else { return }
+        try await postgres.inTransaction(logger: logger) { connection in
+            try await apply(event, on: connection)
+        }
+    }
+
+    /// One partition's records in one transaction: one commit instead of one per record.
+    func handle(lane messages: [KafkaConsumerMessage]) async throws {
+        let events = try messages.compactMap(event(in:))
+        guard !events.isEmpty else { return }
+        try await postgres.inTransaction(logger: logger) { connection in
+            for event in events { try await apply(event, on: connection) }
+        }
+    }
+
+    func event(in message: KafkaConsumerMessage) throws -> Event? {
         // This service's own status events share the topic with forwarded delivery reports and
         // outnumber them; the outbox's type header lets them pass without parsing any JSON.
         if message.topic == Topic.notificationStatus,
            let type = message.headers.first(where: { $0.key == "ce_type" })?.stringValue,
            type != DeliveryStatusReceived.eventType {
-            return
+            return nil
         }
         let header: EventHeader
         do {
@@ -31,25 +56,33 @@ struct NotificationEventHandler: Sendable {
         }
         switch (message.topic, header.type) {
         case (Topic.notificationsRequested, NotificationRequested.eventType):
-            let request = try decode(NotificationRequested.self, message).data
-            let stored = try await requests.accept(request, eventID: header.id, logger: logger)
-            logger.info(stored ? "notification queued" : "duplicate notification request ignored", metadata: [
-                "notification_id": "\(request.notificationID)", "template": "\(request.template)", "priority": "\(request.priority.rawValue)",
-            ])
+            return .request(try decode(NotificationRequested.self, message).data, eventID: header.id)
         case (Topic.notificationsRequested, _):
             throw PermanentHandlerError("unsupported event type \(header.type)")
         case (Topic.commandsReceived, CommandReceived.eventType):
             let command = try decode(CommandReceived.self, message).data
-            guard command.kind == .optOut else { return }
-            let recorded = try await requests.optOut(command, eventID: header.id, logger: logger)
+            return command.kind == .optOut ? .optOut(command, eventID: header.id) : nil
+        case (Topic.notificationStatus, DeliveryStatusReceived.eventType):
+            return .deliveryReport(try decode(DeliveryStatusReceived.self, message).data, eventID: header.id)
+        default:
+            return nil  // our own status events, and anything not meant for us
+        }
+    }
+
+    private func apply(_ event: Event, on connection: PostgresConnection) async throws {
+        switch event {
+        case .request(let request, let eventID):
+            let stored = try await requests.accept(request, eventID: eventID, on: connection, logger: logger)
+            logger.info(stored ? "notification queued" : "duplicate notification request ignored", metadata: [
+                "notification_id": "\(request.notificationID)", "template": "\(request.template)", "priority": "\(request.priority.rawValue)",
+            ])
+        case .optOut(let command, let eventID):
+            let recorded = try await requests.optOut(command, eventID: eventID, on: connection, logger: logger)
             logger.info(recorded ? "opt-out recorded; confirmation queued" : "repeated opt-out ignored", metadata: [
                 "command_id": "\(command.commandID)",
             ])
-        case (Topic.notificationStatus, DeliveryStatusReceived.eventType):
-            let report = try decode(DeliveryStatusReceived.self, message).data
-            try await requests.applyDeliveryReport(report, eventID: header.id, logger: logger)
-        default:
-            return  // our own status events, and anything not meant for us
+        case .deliveryReport(let report, let eventID):
+            try await requests.applyDeliveryReport(report, eventID: eventID, on: connection, logger: logger)
         }
     }
 

@@ -22,6 +22,11 @@ struct RequestStore: Sendable {
         }
     }
 
+    /// Inside the caller's transaction, for a batch of requests written together.
+    func accept(_ request: NotificationRequested, eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await insert(request, eventID: eventID, optOutExempt: false, on: connection, logger: logger)
+    }
+
     private func insert(_ request: NotificationRequested, eventID: String, optOutExempt: Bool, on connection: PostgresConnection,
                         logger: Logger) async throws -> Bool {
         let parameters = String(decoding: try JSONEncoder().encode(request.parameters), as: UTF8.self)
@@ -49,55 +54,64 @@ struct RequestStore: Sendable {
     @discardableResult
     func optOut(_ command: CommandReceived, eventID: String, logger: Logger) async throws -> Bool {
         try await postgres.inTransaction(logger: logger) { connection in
-            guard try await commands.markProcessed(eventID: eventID, on: connection, logger: logger) else { return false }
-            let rows = try await connection.query("""
-                INSERT INTO notification.opt_outs (recipient_pseudonym, source) VALUES (\(command.sender.pseudonym), \("command:" + command.commandID))
-                ON CONFLICT (recipient_pseudonym) DO NOTHING RETURNING 1
-                """, logger: logger)
-            var inserted = false
-            for try await _ in rows { inserted = true }
-            guard inserted else { return false }
-            // Confirm in the language the person was last written to.
-            var language = defaultLanguage
-            for try await last in try await connection.query("""
-                SELECT language FROM notification.notifications WHERE recipient_pseudonym = \(command.sender.pseudonym)
-                ORDER BY created_at DESC LIMIT 1
-                """, logger: logger).decode(String.self) {
-                language = last
-            }
-            let confirmation = NotificationRequested(
-                notificationID: "opt-out:\(command.commandID)", recipient: command.sender, audience: "reporter",
-                template: "reporter.opt_out_confirmed", parameters: [:], language: language, priority: .urgent,
-                caseID: nil, referenceCode: nil)
-            _ = try await insert(confirmation, eventID: eventID, optOutExempt: true, on: connection, logger: logger)
-            return true
+            try await optOut(command, eventID: eventID, on: connection, logger: logger)
         }
+    }
+
+    func optOut(_ command: CommandReceived, eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        guard try await commands.markProcessed(eventID: eventID, on: connection, logger: logger) else { return false }
+        let rows = try await connection.query("""
+            INSERT INTO notification.opt_outs (recipient_pseudonym, source) VALUES (\(command.sender.pseudonym), \("command:" + command.commandID))
+            ON CONFLICT (recipient_pseudonym) DO NOTHING RETURNING 1
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows { inserted = true }
+        guard inserted else { return false }
+        // Confirm in the language the person was last written to.
+        var language = defaultLanguage
+        for try await last in try await connection.query("""
+            SELECT language FROM notification.notifications WHERE recipient_pseudonym = \(command.sender.pseudonym)
+            ORDER BY created_at DESC LIMIT 1
+            """, logger: logger).decode(String.self) {
+            language = last
+        }
+        let confirmation = NotificationRequested(
+            notificationID: "opt-out:\(command.commandID)", recipient: command.sender, audience: "reporter",
+            template: "reporter.opt_out_confirmed", parameters: [:], language: language, priority: .urgent,
+            caseID: nil, referenceCode: nil)
+        _ = try await insert(confirmation, eventID: eventID, optOutExempt: true, on: connection, logger: logger)
+        return true
     }
 
     /// Applies a gateway delivery report forwarded by intake, matched by provider message id.
     /// A report that arrives before the send was recorded waits in `pending_delivery_reports`.
     func applyDeliveryReport(_ report: DeliveryStatusReceived, eventID: String, logger: Logger) async throws {
         try await postgres.inTransaction(logger: logger) { connection in
-            guard try await reports.markProcessed(eventID: eventID, on: connection, logger: logger) else { return }
-            let rows = try await connection.query("""
-                SELECT \(unescaped: NotificationRecord.columns) FROM notification.notifications n
-                WHERE n.provider = \(report.provider) AND n.provider_message_id = \(report.providerMessageID) FOR UPDATE
-                """, logger: logger)
-            var found: NotificationRecord?
-            for try await row in rows { found = try NotificationRecord(row: row) }
-            guard let record = found else {
-                try await connection.query("""
-                    INSERT INTO notification.pending_delivery_reports
-                        (event_id, provider, provider_message_id, status, provider_status, reason, received_at)
-                    VALUES (\(eventID), \(report.provider), \(report.providerMessageID), \(report.status), \(report.providerStatus),
-                            \(Self.reason(of: report)), \(report.receivedAt))
-                    ON CONFLICT (event_id) DO NOTHING
-                    """, logger: logger)
-                return
-            }
-            try await Self.apply(status: report.status, providerStatus: report.providerStatus, reason: Self.reason(of: report),
-                                 to: record, log: log, on: connection, logger: logger)
+            try await applyDeliveryReport(report, eventID: eventID, on: connection, logger: logger)
         }
+    }
+
+    func applyDeliveryReport(_ report: DeliveryStatusReceived, eventID: String, on connection: PostgresConnection,
+                             logger: Logger) async throws {
+        guard try await reports.markProcessed(eventID: eventID, on: connection, logger: logger) else { return }
+        let rows = try await connection.query("""
+            SELECT \(unescaped: NotificationRecord.columns) FROM notification.notifications n
+            WHERE n.provider = \(report.provider) AND n.provider_message_id = \(report.providerMessageID) FOR UPDATE
+            """, logger: logger)
+        var found: NotificationRecord?
+        for try await row in rows { found = try NotificationRecord(row: row) }
+        guard let record = found else {
+            try await connection.query("""
+                INSERT INTO notification.pending_delivery_reports
+                    (event_id, provider, provider_message_id, status, provider_status, reason, received_at)
+                VALUES (\(eventID), \(report.provider), \(report.providerMessageID), \(report.status), \(report.providerStatus),
+                        \(Self.reason(of: report)), \(report.receivedAt))
+                ON CONFLICT (event_id) DO NOTHING
+                """, logger: logger)
+            return
+        }
+        try await Self.apply(status: report.status, providerStatus: report.providerStatus, reason: Self.reason(of: report),
+                             to: record, log: log, on: connection, logger: logger)
     }
 
     static func reason(of report: DeliveryStatusReceived) -> String? {
