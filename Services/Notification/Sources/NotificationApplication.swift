@@ -48,6 +48,14 @@ public func buildNotificationApplication(
 func makeDispatcher(postgres: PostgresClient, notification: NotificationConfiguration, provider: any SMSProvider, log: StatusLog,
                     keyring: PIIKeyring, startup: StartupLatch, logger: Logger) -> Dispatcher {
     let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
+    // At full rate, each limiter round trip should grant a batch, not a token or two.
+    if notification.effectiveBurst < Double(notification.dispatchBatch), notification.ratePerSecond / notification.effectiveBurst > 100 {
+        logger.warning("the rate-limit burst leaves fewer tokens than a dispatch batch; messages will be taken a few at a time", metadata: [
+            "rate_per_second": "\(notification.ratePerSecond)", "burst": "\(notification.rateBurst)",
+            "usable_burst": "\(notification.effectiveBurst)", "dispatch_batch": "\(notification.dispatchBatch)",
+            "hint": "raise HOTLINE_SMS_RATE_BURST above rate × HOTLINE_SMS_RATE_HEADROOM_MS + HOTLINE_SMS_DISPATCH_BATCH",
+        ])
+    }
     var dispatcher = Dispatcher(
         configuration: notification, provider: provider, store: DispatchStore(postgres: postgres, log: log),
         recovery: RecoveryStore(postgres: postgres, log: log),

@@ -35,9 +35,24 @@ struct NotificationEventHandler: Sendable {
     func handle(lane messages: [KafkaConsumerMessage]) async throws {
         let events = try messages.compactMap(event(in:))
         guard !events.isEmpty else { return }
-        try await postgres.inTransaction(logger: logger) { connection in
-            for event in events { try await apply(event, on: connection) }
+        let requests = events.compactMap { event -> (request: NotificationRequested, eventID: String)? in
+            if case .request(let request, let eventID) = event { (request, eventID) } else { nil }
         }
+        try await postgres.inTransaction(logger: logger) { connection in
+            // A lane is one partition of one topic: requests only, or none.
+            guard requests.count == events.count else {
+                for event in events { try await apply(event, on: connection) }
+                return
+            }
+            let stored = try await self.requests.accept(requests, on: connection, logger: logger)
+            for ((request, _), stored) in zip(requests, stored) { logQueued(request, stored: stored) }
+        }
+    }
+
+    private func logQueued(_ request: NotificationRequested, stored: Bool) {
+        logger.info(stored ? "notification queued" : "duplicate notification request ignored", metadata: [
+            "notification_id": "\(request.notificationID)", "template": "\(request.template)", "priority": "\(request.priority.rawValue)",
+        ])
     }
 
     func event(in message: KafkaConsumerMessage) throws -> Event? {
@@ -72,10 +87,7 @@ struct NotificationEventHandler: Sendable {
     private func apply(_ event: Event, on connection: PostgresConnection) async throws {
         switch event {
         case .request(let request, let eventID):
-            let stored = try await requests.accept(request, eventID: eventID, on: connection, logger: logger)
-            logger.info(stored ? "notification queued" : "duplicate notification request ignored", metadata: [
-                "notification_id": "\(request.notificationID)", "template": "\(request.template)", "priority": "\(request.priority.rawValue)",
-            ])
+            logQueued(request, stored: try await requests.accept(request, eventID: eventID, on: connection, logger: logger))
         case .optOut(let command, let eventID):
             let recorded = try await requests.optOut(command, eventID: eventID, on: connection, logger: logger)
             logger.info(recorded ? "opt-out recorded; confirmation queued" : "repeated opt-out ignored", metadata: [

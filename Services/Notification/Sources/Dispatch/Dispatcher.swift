@@ -51,13 +51,16 @@ struct Dispatcher: Service {
     }
 
     private func sendLoop() async {
+        var busy = false
         while !stopping {
             do {
+                // While messages keep coming, the claim itself says whether any are due.
+                let lookFirst = !busy
                 // A last-resort bound: an await that never ends must not silence this loop for good.
-                if try await !withDeadline(.seconds(300), operation: { try await dispatchDue() }) {
-                    await idle(configuration.pollInterval)
-                }
+                busy = try await withDeadline(.seconds(300), operation: { try await dispatchDue(lookFirst: lookFirst) })
+                if !busy { await idle(configuration.pollInterval) }
             } catch {
+                busy = false
                 logger.error("dispatch step failed", metadata: ["error": "\(String(reflecting: error))"])
                 await idle(.seconds(1))
             }
@@ -65,8 +68,10 @@ struct Dispatcher: Service {
     }
 
     /// Up to `dispatchBatch` due messages, sent side by side. Returns false when nothing was due.
-    func dispatchDue() async throws -> Bool {
-        guard try await store.hasDue(logger: logger) else { return false }
+    /// - Parameter lookFirst: check cheaply for due messages before taking rate-limit tokens
+    ///   (an idle loop); a busy loop skips the look and gives back the tokens it could not use.
+    func dispatchDue(lookFirst: Bool = true) async throws -> Bool {
+        if lookFirst, try await !store.hasDue(logger: logger) { return false }
         // Tokens come before the claim, so under backlog the messages chosen are always the most
         // urgent at the moment they can actually go.
         var tokens = 0

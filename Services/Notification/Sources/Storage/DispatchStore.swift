@@ -47,6 +47,7 @@ struct DispatchStore: Sendable {
             var claimed: [NotificationRecord] = []
             for try await row in rows { claimed.append(try NotificationRecord(row: row)) }
             var claims: [Claim] = []
+            var entries: [(record: NotificationRecord, status: String, reason: String?)] = []
             // Most urgent first; the batch is sent side by side, so this only orders the history.
             let ranked = claimed.sorted { NotificationRecord.priorityRank($0.priority) > NotificationRecord.priorityRank($1.priority) }
             for var record in ranked {
@@ -57,13 +58,14 @@ struct DispatchStore: Sendable {
                         WHERE notification_id = \(record.notificationID)
                         """, logger: logger)
                     record.status = "suppressed"
-                    try await log.record(record, status: "suppressed", reason: "recipient opted out", on: connection, logger: logger)
+                    entries.append((record, "suppressed", "recipient opted out"))
                     claims.append(.suppressed(record))
                 } else {
-                    try await log.record(record, status: "sending", reason: "claimed", on: connection, logger: logger)
+                    entries.append((record, "sending", "claimed"))
                     claims.append(.send(record))
                 }
             }
+            try await log.record(entries, on: connection, logger: logger)
             return claims
         }
     }
@@ -85,30 +87,61 @@ struct DispatchStore: Sendable {
     /// already say `unknown`): a known outcome always beats an unknown one.
     func recordSent(_ record: NotificationRecord, receipt: ProviderReceipt, provider: String, language: String,
                     encoding: SMSEncoding, logger: Logger) async throws {
-        try await postgres.inTransaction(logger: logger) { connection in
-            let status = receipt.delivered ? "delivered" : "sent"
-            var updated = record
-            updated.provider = provider
-            updated.providerMessageID = receipt.providerMessageID
-            updated.encoding = encoding.alphabet.rawValue
-            updated.segments = encoding.segments
-            try await connection.query("""
-                UPDATE notification.notifications
-                SET status = \(status), provider = \(provider), provider_message_id = \(receipt.providerMessageID),
-                    rendered_language = \(language), encoding = \(encoding.alphabet.rawValue), segments = \(encoding.segments),
-                    reason = NULL, lease_until = NULL, reconcile_after = NULL, updated_at = now()
-                WHERE notification_id = \(record.notificationID) AND status IN ('sending', 'unknown')
+        let status = receipt.delivered ? "delivered" : "sent"
+        let reason = "gateway: \(receipt.providerStatus)"
+        var updated = record
+        updated.provider = provider
+        updated.providerMessageID = receipt.providerMessageID
+        updated.encoding = encoding.alphabet.rawValue
+        updated.segments = encoding.segments
+        let event = try log.statusEvent(updated, status: status, reason: reason, provider: provider,
+                                        providerMessageID: receipt.providerMessageID, encoding: nil, segments: nil)?.outboxRow()
+        // The row, its history and its status event in one statement (one round trip, atomic); it
+        // also says whether a delivery report raced ahead of this record.
+        let raced = try await postgres.withOpenConnection { connection in
+            let rows = try await connection.query("""
+                WITH updated AS (
+                    UPDATE notification.notifications
+                    SET status = \(status), provider = \(provider), provider_message_id = \(receipt.providerMessageID),
+                        rendered_language = \(language), encoding = \(encoding.alphabet.rawValue), segments = \(encoding.segments),
+                        reason = NULL, lease_until = NULL, reconcile_after = NULL, updated_at = now()
+                    WHERE notification_id = \(record.notificationID) AND status IN ('sending', 'unknown')
+                    RETURNING 1
+                ), history AS (
+                    INSERT INTO notification.history (notification_id, status, reason, provider, provider_message_id, attempt, instance)
+                    VALUES (\(record.notificationID), \(status), \(reason), \(provider), \(receipt.providerMessageID), \(record.attempts),
+                            \(log.instance))
+                ), event AS (
+                    INSERT INTO notification.outbox (event_id, topic, message_key, payload, headers)
+                    SELECT e.event_id, e.topic, e.message_key, e.payload, e.headers::jsonb
+                    FROM (VALUES (\(event?.eventID)::text, \(event?.topic)::text, \(event?.key)::bytea, \(event?.payload)::bytea, \(event?.headers)::text))
+                         AS e(event_id, topic, message_key, payload, headers)
+                    WHERE e.event_id IS NOT NULL
+                )
+                SELECT EXISTS (SELECT 1 FROM notification.pending_delivery_reports
+                               WHERE provider = \(provider) AND provider_message_id = \(receipt.providerMessageID))
                 """, logger: logger)
-            try await log.record(updated, status: status, reason: "gateway: \(receipt.providerStatus)", on: connection, logger: logger)
-            // Delivery reports that raced ahead of this record.
+            var raced = false
+            for try await exists in rows.decode(Bool.self) { raced = exists }
+            return raced
+        }
+        guard raced else { return }
+        updated.status = status
+        try await applyPendingReports(to: updated, logger: logger)
+    }
+
+    /// Delivery reports that arrived before the send was recorded, applied in the order received.
+    private func applyPendingReports(to record: NotificationRecord, logger: Logger) async throws {
+        guard let provider = record.provider, let providerMessageID = record.providerMessageID else { return }
+        try await postgres.inTransaction(logger: logger) { connection in
             let pendingRows = try await connection.query("""
                 DELETE FROM notification.pending_delivery_reports
-                WHERE provider = \(provider) AND provider_message_id = \(receipt.providerMessageID)
+                WHERE provider = \(provider) AND provider_message_id = \(providerMessageID)
                 RETURNING status, provider_status, reason, received_at
                 """, logger: logger)
             var pending: [(String, String, String?, Date)] = []
             for try await report in pendingRows.decode((String, String, String?, Date).self) { pending.append(report) }
-            updated.status = status
+            var updated = record
             for (reportStatus, providerStatus, reason, _) in pending.sorted(by: { $0.3 < $1.3 }) {
                 try await RequestStore.apply(status: reportStatus, providerStatus: providerStatus, reason: reason, to: updated,
                                              log: log, on: connection, logger: logger)

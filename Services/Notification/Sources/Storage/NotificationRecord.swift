@@ -34,6 +34,9 @@ struct NotificationRecord: Sendable {
         EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym)
         """
 
+    /// How many columns `columns` lists; a query may return more after them.
+    static let columnCount = 21
+
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         notificationID = try r[0].decode(String.self)
@@ -84,15 +87,47 @@ struct StatusLog: Sendable {
             INSERT INTO notification.history (notification_id, status, reason, provider, provider_message_id, attempt, instance)
             VALUES (\(record.notificationID), \(status), \(reason), \(provider), \(providerMessageID), \(record.attempts), \(instance))
             """, logger: logger)
-        guard let published = NotificationStatusChanged.Status(rawValue: status) else { return }
+        guard let event = try statusEvent(record, status: status, reason: reason, provider: provider, providerMessageID: providerMessageID,
+                                          encoding: encoding, segments: segments) else { return }
+        try await outbox.enqueue(event, on: connection, logger: logger)
+    }
+
+    /// One status each for several messages (a claimed batch): two statements instead of two per message.
+    func record(_ entries: [(record: NotificationRecord, status: String, reason: String?)], on connection: PostgresConnection,
+                logger: Logger) async throws {
+        guard entries.count > 1 else {
+            if let entry = entries.first {
+                try await record(entry.record, status: entry.status, reason: entry.reason, on: connection, logger: logger)
+            }
+            return
+        }
+        // Array elements cannot be NULL here; '' stands for none and NULLIF turns it back.
+        try await connection.query("""
+            INSERT INTO notification.history (notification_id, status, reason, provider, provider_message_id, attempt, instance)
+            SELECT h.notification_id, h.status, NULLIF(h.reason, ''), NULLIF(h.provider, ''), NULLIF(h.provider_message_id, ''),
+                   h.attempt, \(instance)
+            FROM unnest(\(entries.map(\.record.notificationID))::text[], \(entries.map(\.status))::text[],
+                        \(entries.map { $0.reason ?? "" })::text[], \(entries.map { $0.record.provider ?? "" })::text[],
+                        \(entries.map { $0.record.providerMessageID ?? "" })::text[], \(entries.map(\.record.attempts))::int8[])
+                 WITH ORDINALITY AS h(notification_id, status, reason, provider, provider_message_id, attempt, position)
+            ORDER BY h.position
+            """, logger: logger)
+        let events = try entries.compactMap { entry in
+            try statusEvent(entry.record, status: entry.status, reason: entry.reason, provider: entry.record.provider,
+                            providerMessageID: entry.record.providerMessageID, encoding: nil, segments: nil)
+        }
+        try await outbox.enqueue(events, on: connection, logger: logger)
+    }
+
+    func statusEvent(_ record: NotificationRecord, status: String, reason: String?, provider: String?, providerMessageID: String?,
+                             encoding: String?, segments: Int?) throws -> OutboxEvent? {
+        guard let published = NotificationStatusChanged.Status(rawValue: status) else { return nil }
         let event = NotificationStatusChanged(
             notificationID: record.notificationID, caseID: record.caseID, referenceCode: record.referenceCode.flatMap(ReferenceCode.init(parsing:)),
             template: record.template, audience: record.audience, language: record.language, priority: record.priority,
             provider: provider, providerMessageID: providerMessageID, status: published, reason: reason, attempt: record.attempts,
             encoding: encoding ?? record.encoding, segments: segments ?? record.segments, at: Date())
-        try await outbox.enqueue(
-            try .envelope(topic: Topic.notificationStatus, key: record.notificationID, source: Self.source,
-                          type: NotificationStatusChanged.eventType, subject: record.referenceCode, data: event),
-            on: connection, logger: logger)
+        return try .envelope(topic: Topic.notificationStatus, key: record.notificationID, source: Self.source,
+                             type: NotificationStatusChanged.eventType, subject: record.referenceCode, data: event)
     }
 }

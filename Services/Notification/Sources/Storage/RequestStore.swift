@@ -22,9 +22,62 @@ struct RequestStore: Sendable {
         }
     }
 
-    /// Inside the caller's transaction, for a batch of requests written together.
+    /// Inside the caller's transaction.
     func accept(_ request: NotificationRequested, eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         try await insert(request, eventID: eventID, optOutExempt: false, on: connection, logger: logger)
+    }
+
+    /// Many requests in three statements (rows, history, status events) inside the caller's
+    /// transaction; one partition's backlog then costs three round trips, not three per request.
+    /// Returns, per request, whether it was stored (false for a repeat, even within the batch).
+    func accept(_ requests: [(request: NotificationRequested, eventID: String)], on connection: PostgresConnection,
+                logger: Logger) async throws -> [Bool] {
+        let now = Date()
+        let notBefore = requests.map { quietHours.earliestSend(for: $0.request.priority, timeZone: $0.request.timeZone, at: now) }
+        let encoder = JSONEncoder()
+        let parameters = try requests.map { String(decoding: try encoder.encode($0.request.parameters), as: UTF8.self) }
+        let r = requests.map(\.request)
+        // Array elements cannot be NULL here; '' stands for none and NULLIF turns it back.
+        let rows = try await connection.query("""
+            INSERT INTO notification.notifications AS n
+                (notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language, priority,
+                 priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, opt_out_exempt, status, not_before)
+            SELECT q.notification_id, q.source_event_id, NULLIF(q.case_id, '')::uuid, NULLIF(q.reference_code, ''), q.audience,
+                   q.template, q.parameters::jsonb, q.language, q.priority, q.priority_rank, q.recipient_pseudonym, q.recipient_key_id,
+                   q.recipient_ciphertext, NULLIF(q.time_zone, ''), false, 'queued', q.not_before
+            FROM unnest(\(r.map(\.notificationID))::text[], \(requests.map(\.eventID))::text[],
+                        \(r.map { $0.caseID?.uuidString ?? "" })::text[], \(r.map { $0.referenceCode?.value ?? "" })::text[],
+                        \(r.map(\.audience))::text[], \(r.map(\.template))::text[], \(parameters)::text[],
+                        \(r.map { $0.language.lowercased() })::text[], \(r.map(\.priority.rawValue))::text[],
+                        \(r.map { NotificationRecord.priorityRank($0.priority) })::int8[], \(r.map(\.recipient.pseudonym))::text[],
+                        \(r.map(\.recipient.sealed.keyID))::text[], \(r.map(\.recipient.sealed.ciphertext))::text[],
+                        \(r.map { $0.timeZone ?? "" })::text[], \(notBefore)::timestamptz[])
+                 WITH ORDINALITY AS q(notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language,
+                                     priority, priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone,
+                                     not_before, position)
+            ORDER BY q.position
+            ON CONFLICT (notification_id) DO NOTHING
+            RETURNING \(unescaped: NotificationRecord.columns), n.not_before
+            """, logger: logger)
+        var inserted: [String: (record: NotificationRecord, notBefore: Date)] = [:]
+        for try await row in rows {
+            let record = try NotificationRecord(row: row)
+            inserted[record.notificationID] = (record, try row.makeRandomAccess()[NotificationRecord.columnCount].decode(Date.self))
+        }
+        var stored: [Bool] = []
+        var entries: [(record: NotificationRecord, status: String, reason: String?)] = []
+        for (request, _) in requests {
+            // The first of two deliveries in one batch is the one stored.
+            guard let (record, notBefore) = inserted.removeValue(forKey: request.notificationID) else {
+                stored.append(false)
+                continue
+            }
+            stored.append(true)
+            let deferred = notBefore > now.addingTimeInterval(1) ? "quiet hours: not before \(Timestamp.format(notBefore))" : nil
+            entries.append((record, "queued", deferred))
+        }
+        try await log.record(entries, on: connection, logger: logger)
+        return stored
     }
 
     private func insert(_ request: NotificationRequested, eventID: String, optOutExempt: Bool, on connection: PostgresConnection,

@@ -49,7 +49,9 @@ struct ReportRouter: Sendable {
             requests.append(NotificationRequested(
                 notificationID: "\(routed.caseID.uuidString.lowercased()):reporter-ack", recipient: reporter, audience: "reporter",
                 template: "reporter.acknowledgement", parameters: ["reference_code": code.value], language: routed.language,
-                priority: .routine, caseID: routed.caseID, referenceCode: code))
+                // Urgent: the reporter has the phone in hand now, needs the code to follow up, and
+                // must not wait behind a backlog of routine alerts (nor for quiet hours to end).
+                priority: .urgent, caseID: routed.caseID, referenceCode: code))
             if routed.place.ambiguous || routed.place.level != PlaceLevel.commune.rawValue {
                 requests.append(NotificationRequested(
                     notificationID: "\(routed.caseID.uuidString.lowercased()):reporter-ask-commune", recipient: reporter, audience: "reporter",
