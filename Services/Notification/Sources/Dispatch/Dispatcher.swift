@@ -75,16 +75,21 @@ struct Dispatcher: Service {
         // Tokens come before the claim, so under backlog the messages chosen are always the most
         // urgent at the moment they can actually go.
         var tokens = 0
+        let tokensStarted = ContinuousClock.now
+        defer { if tokens > 0 { NotificationMetrics.step("tokens", since: tokensStarted) } }
         while tokens == 0 {
             switch try await limiter.take(upTo: configuration.dispatchBatch, logger: logger) {
             case .granted(let granted): tokens = granted
             case .wait(let delay):
+                NotificationMetrics.rateLimited()
                 await idle(delay)
                 if stopping { return false }
             }
         }
+        let claimStarted = ContinuousClock.now
         let claims = try await store.claim(
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
+        NotificationMetrics.step("claim", since: claimStarted)
         let suppressed = claims.filter { if case .suppressed = $0 { true } else { false } }
         try await limiter.refund(tokens - claims.count + suppressed.count, logger: logger)
         for case .suppressed(let record) in suppressed {
@@ -125,7 +130,9 @@ struct Dispatcher: Service {
         do {
             // Bounded well inside the claim lease: if the database hangs here, nothing has been sent
             // and the message goes back to the queue, rather than lapsing into `unknown`.
+            let started = ContinuousClock.now
             prepared = try await withDeadline(stepDeadline) { try await prepare(record) }
+            NotificationMetrics.step("prepare", since: started)
         } catch let error as TemplateError where error.code != .notLoaded {
             try await limiter.refund(logger: logger)
             try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
@@ -146,8 +153,10 @@ struct Dispatcher: Service {
         metadata["encoding"] = "\(encoding.alphabet.rawValue)"
         metadata["segments"] = "\(encoding.segments)"
         let receipt: ProviderReceipt
+        let sendStarted = ContinuousClock.now
         do {
             receipt = try await provider.send(prepared.sms)
+            NotificationMetrics.step("gateway", since: sendStarted)
         } catch let error as ProviderError {
             try await persistOutcome(of: record) { [metadata] in try await handle(error, record: record, metadata: metadata) }
             return
@@ -160,10 +169,12 @@ struct Dispatcher: Service {
             }
             return
         }
+        let recordStarted = ContinuousClock.now
         try await persistOutcome(of: record) {
             try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language,
                                        encoding: encoding, logger: logger)
         }
+        NotificationMetrics.step("record", since: recordStarted)
         NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
         metadata["provider_message_id"] = "\(receipt.providerMessageID)"
         logger.info("sms sent", metadata: metadata)

@@ -16,6 +16,17 @@ enum NotificationMetrics {
         Timer(label: "hotline_notification_dispatch_duration_seconds").record(duration: duration)
     }
 
+    /// One step of a send (`claim`, `prepare`, `gateway`, `record`), to see where dispatch time goes.
+    static func step(_ step: String, since started: ContinuousClock.Instant) {
+        Timer(label: "hotline_notification_step_duration_seconds", dimensions: [("step", step)])
+            .record(duration: ContinuousClock.now - started)
+    }
+
+    /// A dispatcher loop found the rate-limit bucket empty and waited.
+    static func rateLimited() {
+        Counter(label: "hotline_sms_rate_limit_waits_total").increment()
+    }
+
     static func pending(_ count: Int) {
         Gauge(label: "hotline_notifications_pending").record(count)
     }

@@ -94,5 +94,10 @@ enum NotificationMigrations {
             """,
             "CREATE INDEX pending_delivery_reports_message ON notification.pending_delivery_reports (provider, provider_message_id)",
         ]),
+        // The token bucket is soft state, rewritten on every take: unlogged, it writes no WAL and a
+        // take's commit waits for no flush. After a crash the bucket is recreated full.
+        Migration(version: 3, name: "unlogged rate buckets", statements: [
+            "ALTER TABLE notification.rate_buckets SET UNLOGGED",
+        ]),
     ]
 }

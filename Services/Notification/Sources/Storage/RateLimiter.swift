@@ -26,23 +26,28 @@ struct RateLimiter: Sendable {
         for _ in 0..<2 {
             // Every SET expression sees the row as it was, so `granted` and `tokens` agree; the
             // statement's own timestamp keeps the readings of the clock identical.
-            let rows = try await postgres.query("""
-                WITH bucket AS (
-                    SELECT provider, sender, LEAST(\(burst)::float8,
-                        tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8) AS available
-                    FROM notification.rate_buckets
-                    WHERE provider = \(provider) AND sender = \(sender)
-                    FOR UPDATE
-                )
-                UPDATE notification.rate_buckets AS b
-                SET granted = bucket.available >= 1,
-                    tokens = bucket.available - LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available))),
-                    refilled_at = GREATEST(b.refilled_at, statement_timestamp())
-                FROM bucket
-                WHERE b.provider = bucket.provider AND b.sender = bucket.sender
-                RETURNING LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available)))::int, b.tokens
-                """, logger: logger)
-            for try await (granted, tokens) in rows.decode((Int, Double).self) {
+            let taken = try await postgres.withOpenConnection { connection -> (Int, Double)? in
+                let rows = try await connection.query("""
+                    WITH bucket AS (
+                        SELECT provider, sender, LEAST(\(burst)::float8,
+                            tokens + GREATEST(0, EXTRACT(EPOCH FROM (statement_timestamp() - refilled_at))::float8) * \(rate)::float8) AS available
+                        FROM notification.rate_buckets
+                        WHERE provider = \(provider) AND sender = \(sender)
+                        FOR UPDATE
+                    )
+                    UPDATE notification.rate_buckets AS b
+                    SET granted = bucket.available >= 1,
+                        tokens = bucket.available - LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available))),
+                        refilled_at = GREATEST(b.refilled_at, statement_timestamp())
+                    FROM bucket
+                    WHERE b.provider = bucket.provider AND b.sender = bucket.sender
+                    RETURNING LEAST(\(wanted)::float8, GREATEST(0, floor(bucket.available)))::int, b.tokens
+                    """, logger: logger)
+                var taken: (Int, Double)?
+                for try await row in rows.decode((Int, Double).self) { taken = row }
+                return taken
+            }
+            if let (granted, tokens) = taken {
                 if granted > 0 { return .granted(granted) }
                 let seconds = max(0.001, (1 - tokens) / rate)
                 return .wait(.milliseconds(Int64((seconds * 1000).rounded(.up))))
