@@ -24,6 +24,7 @@ struct Options {
     var batch = 1_000
     var inflight = 16
     var commitEvery = 1
+    var prefetchRecords: Int?
 
     init(_ arguments: [String]) {
         mode = arguments.first ?? mode
@@ -38,6 +39,7 @@ struct Options {
             case "--batch": batch = Int(value) ?? batch
             case "--inflight": inflight = Int(value) ?? inflight
             case "--commit-every": commitEvery = Int(value) ?? commitEvery
+            case "--prefetch-records": prefetchRecords = Int(value)
             default: FileHandle.standardError.write(Data("unknown option \(arguments[index])\n".utf8)); exit(2)
             }
             index += 2
@@ -99,6 +101,7 @@ case "produce":
 case "consume":
     var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-\(UUID().uuidString)", topics: [options.topic])
     configuration.autoOffsetReset = "earliest"
+    if let records = options.prefetchRecords { configuration.prefetchMinimumRecords = records }
     let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
     try await withService(consumer, logger: logger) {
         var received = 0

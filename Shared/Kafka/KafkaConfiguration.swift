@@ -58,6 +58,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// consumer) made a lagging service's resident memory grow with its backlog.
     public var prefetchMaximumKilobytes: Int = 4_096
     public var prefetchMinimumRecords: Int = 1_000
+    /// How long librdkafka waits to fetch again once the prefetch queue was full. Its default
+    /// (1,000 ms) paused a consumer for a second every time it caught up with the bounded queue
+    /// above: 13,000 records/s at most, whatever the commit pattern.
+    public var fetchQueueBackoffMilliseconds: Int = 5
 
     public init(client: KafkaClientConfiguration, groupID: String, topics: [String]) {
         self.client = client
@@ -78,6 +82,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         properties["heartbeat.interval.ms"] = String(max(500, sessionTimeoutMilliseconds / 3))
         properties["queued.max.messages.kbytes"] = String(prefetchMaximumKilobytes)
         properties["queued.min.messages"] = String(prefetchMinimumRecords)
+        properties["fetch.queue.backoff.ms"] = String(fetchQueueBackoffMilliseconds)
         properties.merge(client.additionalProperties) { _, custom in custom }
         return properties
     }
