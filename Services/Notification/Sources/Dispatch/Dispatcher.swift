@@ -86,6 +86,7 @@ struct Dispatcher: Service {
                 if stopping { return false }
             }
         }
+        let grantedAt = ContinuousClock.now
         let claimStarted = ContinuousClock.now
         let claims = try await store.claim(
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
@@ -101,7 +102,7 @@ struct Dispatcher: Service {
                 group.addTask {
                     let started = ContinuousClock.now
                     do {
-                        try await deliver(record)
+                        try await deliver(record, grantedAt: grantedAt)
                         NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
                     } catch {
                         // Left `sending`: its lease expires and it is reconciled, never blindly resent.
@@ -115,7 +116,7 @@ struct Dispatcher: Service {
         return true
     }
 
-    private func deliver(_ record: NotificationRecord) async throws {
+    private func deliver(_ record: NotificationRecord, grantedAt: ContinuousClock.Instant) async throws {
         var metadata: Logger.Metadata = [
             "notification_id": "\(record.notificationID)", "template": "\(record.template)", "attempt": "\(record.attempts)",
             "provider": "\(provider.name)",
@@ -131,7 +132,14 @@ struct Dispatcher: Service {
             // Bounded well inside the claim lease: if the database hangs here, nothing has been sent
             // and the message goes back to the queue, rather than lapsing into `unknown`.
             let started = ContinuousClock.now
-            prepared = try await withDeadline(stepDeadline) { try await prepare(record) }
+            prepared = try await withDeadline(stepDeadline) {
+                let prepared = try await prepare(record)
+                // The bucket's headroom covers a token's way to the gateway only if the message gets
+                // there within `rateHeadroom` of the grant. One held up longer (a database stall during
+                // the claim, say) takes a fresh token, so late sends cannot pile onto the next second's.
+                if ContinuousClock.now - grantedAt > configuration.rateHeadroom { try await takeFreshToken() }
+                return prepared
+            }
             NotificationMetrics.step("prepare", since: started)
         } catch let error as TemplateError where error.code != .notLoaded {
             try await limiter.refund(logger: logger)
@@ -178,6 +186,20 @@ struct Dispatcher: Service {
         NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
         metadata["provider_message_id"] = "\(receipt.providerMessageID)"
         logger.info("sms sent", metadata: metadata)
+    }
+
+    /// Waits for one token; the old one is forfeited, never refunded, so the count stays conservative.
+    private func takeFreshToken() async throws {
+        NotificationMetrics.tokenRetaken()
+        while true {
+            switch try await limiter.take(upTo: 1, logger: logger) {
+            case .granted: return
+            case .wait(let delay):
+                NotificationMetrics.rateLimited()
+                await idle(delay)
+                if stopping { throw CancellationError() }
+            }
+        }
     }
 
     /// One database step of a send, abandoned well before the claim lease runs out.

@@ -27,6 +27,11 @@ enum NotificationMetrics {
         Counter(label: "hotline_sms_rate_limit_waits_total").increment()
     }
 
+    /// A claimed message reached the gateway too long after its token's grant and took a new one.
+    static func tokenRetaken() {
+        Counter(label: "hotline_sms_rate_tokens_retaken_total").increment()
+    }
+
     static func pending(_ count: Int) {
         Gauge(label: "hotline_notifications_pending").record(count)
     }
