@@ -86,7 +86,7 @@ struct Dispatcher: Service {
                 if stopping { return false }
             }
         }
-        let grantedAt = ContinuousClock.now
+        var grantedAt = ContinuousClock.now
         let claimStarted = ContinuousClock.now
         let claims = try await store.claim(
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
@@ -97,12 +97,19 @@ struct Dispatcher: Service {
             logger.info("notification suppressed: recipient opted out", metadata: ["notification_id": "\(record.notificationID)"])
         }
         guard !claims.isEmpty else { return false }
+        // The claim is the step a database stall stretches: renew the whole batch's tokens in one
+        // take if it ran past the headroom. If that fails, each message renews its own below.
+        let sends = claims.count - suppressed.count
+        if sends > 0, ContinuousClock.now - grantedAt > configuration.rateHeadroom, (try? await takeFreshTokens(sends)) != nil {
+            grantedAt = .now
+        }
+        let tokensGrantedAt = grantedAt
         await withDiscardingTaskGroup { group in
             for case .send(let record) in claims {
                 group.addTask {
                     let started = ContinuousClock.now
                     do {
-                        try await deliver(record, grantedAt: grantedAt)
+                        try await deliver(record, grantedAt: tokensGrantedAt)
                         NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
                     } catch {
                         // Left `sending`: its lease expires and it is reconciled, never blindly resent.
@@ -137,7 +144,7 @@ struct Dispatcher: Service {
                 // The bucket's headroom covers a token's way to the gateway only if the message gets
                 // there within `rateHeadroom` of the grant. One held up longer (a database stall during
                 // the claim, say) takes a fresh token, so late sends cannot pile onto the next second's.
-                if ContinuousClock.now - grantedAt > configuration.rateHeadroom { try await takeFreshToken() }
+                if ContinuousClock.now - grantedAt > configuration.rateHeadroom { try await takeFreshTokens(1) }
                 return prepared
             }
             NotificationMetrics.step("prepare", since: started)
@@ -188,12 +195,14 @@ struct Dispatcher: Service {
         logger.info("sms sent", metadata: metadata)
     }
 
-    /// Waits for one token; the old one is forfeited, never refunded, so the count stays conservative.
-    private func takeFreshToken() async throws {
-        NotificationMetrics.tokenRetaken()
-        while true {
-            switch try await limiter.take(upTo: 1, logger: logger) {
-            case .granted: return
+    /// Waits for `count` new tokens; the old ones are forfeited, never refunded, so the count stays
+    /// conservative.
+    private func takeFreshTokens(_ count: Int) async throws {
+        NotificationMetrics.tokensRetaken(count)
+        var needed = count
+        while needed > 0 {
+            switch try await limiter.take(upTo: needed, logger: logger) {
+            case .granted(let granted): needed -= granted
             case .wait(let delay):
                 NotificationMetrics.rateLimited()
                 await idle(delay)

@@ -28,8 +28,8 @@ enum NotificationMetrics {
     }
 
     /// A claimed message reached the gateway too long after its token's grant and took a new one.
-    static func tokenRetaken() {
-        Counter(label: "hotline_sms_rate_tokens_retaken_total").increment()
+    static func tokensRetaken(_ count: Int) {
+        Counter(label: "hotline_sms_rate_tokens_retaken_total").increment(by: count)
     }
 
     static func pending(_ count: Int) {
