@@ -87,10 +87,9 @@ struct Dispatcher: Service {
             }
         }
         var grantedAt = ContinuousClock.now
-        let claimStarted = ContinuousClock.now
         let claims = try await store.claim(
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
-        NotificationMetrics.step("claim", since: claimStarted)
+        NotificationMetrics.step("claim", since: grantedAt)
         let suppressed = claims.filter { if case .suppressed = $0 { true } else { false } }
         try await limiter.refund(tokens - claims.count + suppressed.count, logger: logger)
         for case .suppressed(let record) in suppressed {

@@ -18,20 +18,20 @@ struct RequestStore: Sendable {
     @discardableResult
     func accept(_ request: NotificationRequested, eventID: String, optOutExempt: Bool = false, logger: Logger) async throws -> Bool {
         try await postgres.inTransaction(logger: logger) { connection in
-            try await insert(request, eventID: eventID, optOutExempt: optOutExempt, on: connection, logger: logger)
+            try await accept([(request, eventID)], optOutExempt: optOutExempt, on: connection, logger: logger)[0]
         }
     }
 
     /// Inside the caller's transaction.
     func accept(_ request: NotificationRequested, eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        try await insert(request, eventID: eventID, optOutExempt: false, on: connection, logger: logger)
+        try await accept([(request, eventID)], on: connection, logger: logger)[0]
     }
 
     /// Many requests in three statements (rows, history, status events) inside the caller's
     /// transaction; one partition's backlog then costs three round trips, not three per request.
     /// Returns, per request, whether it was stored (false for a repeat, even within the batch).
-    func accept(_ requests: [(request: NotificationRequested, eventID: String)], on connection: PostgresConnection,
-                logger: Logger) async throws -> [Bool] {
+    func accept(_ requests: [(request: NotificationRequested, eventID: String)], optOutExempt: Bool = false,
+                on connection: PostgresConnection, logger: Logger) async throws -> [Bool] {
         let now = Date()
         let notBefore = requests.map { quietHours.earliestSend(for: $0.request.priority, timeZone: $0.request.timeZone, at: now) }
         let encoder = JSONEncoder()
@@ -44,7 +44,7 @@ struct RequestStore: Sendable {
                  priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, opt_out_exempt, status, not_before)
             SELECT q.notification_id, q.source_event_id, NULLIF(q.case_id, '')::uuid, NULLIF(q.reference_code, ''), q.audience,
                    q.template, q.parameters::jsonb, q.language, q.priority, q.priority_rank, q.recipient_pseudonym, q.recipient_key_id,
-                   q.recipient_ciphertext, NULLIF(q.time_zone, ''), false, 'queued', q.not_before
+                   q.recipient_ciphertext, NULLIF(q.time_zone, ''), \(optOutExempt), 'queued', q.not_before
             FROM unnest(\(r.map(\.notificationID))::text[], \(requests.map(\.eventID))::text[],
                         \(r.map { $0.caseID?.uuidString ?? "" })::text[], \(r.map { $0.referenceCode?.value ?? "" })::text[],
                         \(r.map(\.audience))::text[], \(r.map(\.template))::text[], \(parameters)::text[],
@@ -80,29 +80,6 @@ struct RequestStore: Sendable {
         return stored
     }
 
-    private func insert(_ request: NotificationRequested, eventID: String, optOutExempt: Bool, on connection: PostgresConnection,
-                        logger: Logger) async throws -> Bool {
-        let parameters = String(decoding: try JSONEncoder().encode(request.parameters), as: UTF8.self)
-        let notBefore = quietHours.earliestSend(for: request.priority, timeZone: request.timeZone, at: Date())
-        let rows = try await connection.query("""
-            INSERT INTO notification.notifications AS n
-                (notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language, priority,
-                 priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, opt_out_exempt, status, not_before)
-            VALUES (\(request.notificationID), \(eventID), \(request.caseID), \(request.referenceCode?.value), \(request.audience),
-                    \(request.template), \(parameters)::jsonb, \(request.language.lowercased()), \(request.priority.rawValue),
-                    \(NotificationRecord.priorityRank(request.priority)), \(request.recipient.pseudonym), \(request.recipient.sealed.keyID),
-                    \(request.recipient.sealed.ciphertext), \(request.timeZone), \(optOutExempt), 'queued', \(notBefore))
-            ON CONFLICT (notification_id) DO NOTHING
-            RETURNING \(unescaped: NotificationRecord.columns)
-            """, logger: logger)
-        var inserted: NotificationRecord?
-        for try await row in rows { inserted = try NotificationRecord(row: row) }
-        guard let record = inserted else { return false }
-        let deferred = notBefore > Date().addingTimeInterval(1) ? "quiet hours: not before \(Timestamp.format(notBefore))" : nil
-        try await log.record(record, status: "queued", reason: deferred, on: connection, logger: logger)
-        return true
-    }
-
     /// Records an opt-out and queues its single confirmation. A second STOP changes nothing.
     @discardableResult
     func optOut(_ command: CommandReceived, eventID: String, logger: Logger) async throws -> Bool {
@@ -132,7 +109,7 @@ struct RequestStore: Sendable {
             notificationID: "opt-out:\(command.commandID)", recipient: command.sender, audience: "reporter",
             template: "reporter.opt_out_confirmed", parameters: [:], language: language, priority: .urgent,
             caseID: nil, referenceCode: nil)
-        _ = try await insert(confirmation, eventID: eventID, optOutExempt: true, on: connection, logger: logger)
+        _ = try await accept([(confirmation, eventID)], optOutExempt: true, on: connection, logger: logger)
         return true
     }
 
