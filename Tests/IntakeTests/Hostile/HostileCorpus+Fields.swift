@@ -94,8 +94,10 @@ extension HostileCorpus {
         case 4:
             let method = pick(HostilePayloads.wrongMethods)
             let path = pick([Self.withToken(Self.atSMSPath), Self.twilioSMSPath, Self.relayPath, Self.reportsPath, Self.withToken(Self.atUSSDPath)])
+            // NIO's client encoder drops the framing headers of a TRACE but would still write a body,
+            // which the server then rightly reads as a malformed next request: TRACE goes bodiless.
             request = Request(index: index, category: .contentType, variant: "\(method) \(path)", method: method, uri: path,
-                              headers: Self.formType, body: Self.formBytes(atSMSFields(index)), expectation: .rejected)
+                              headers: Self.formType, body: method == .trace ? [] : Self.formBytes(atSMSFields(index)), expectation: .rejected)
         default:
             let path = pick(["/healthz", "/metrics", "/openapi.json", "/healthz?x=%FF&x=1", "/metrics?name[]=1"])
             let method = pick([HTTPRequest.Method.post, .put, .delete, .get])
