@@ -7,7 +7,11 @@ import ServiceLifecycle
 //
 //   KafkaThroughput produce --brokers 127.0.0.1:29643 --topic t --count 100000 --size 300
 //   KafkaThroughput consume --brokers 127.0.0.1:29643 --topic t --count 100000 [--commit-every 1]
+//   KafkaThroughput create --brokers 127.0.0.1:29643 --topic a,b    (6 partitions each)
 //
+// create: the bench creates the baseline's topic too, so that both tools produce into existing
+// topics of 6 partitions. Right after creating a topic, librdkafka needs about a second of metadata
+// refreshes before it can produce to it; produce therefore sends one warm-up record before the clock.
 // produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
 // produce), --batch records per sendInOrder call, --inflight calls at once.
 // consume: a new consumer group reads --count records in batches of what is already fetched, at most
@@ -78,6 +82,7 @@ case "produce":
     try await withService(producer, logger: logger) {
         try await producer.createTopics([TopicSpecification(name: options.topic, partitions: 6)])
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: options.size)
+        try await producer.send(KafkaProducerMessage(topic: options.topic, key: "warm-up", value: payload))
         let batches = (options.count + options.batch - 1) / options.batch
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -97,6 +102,12 @@ case "produce":
             }
         }
         report("produce", options.count, ContinuousClock.now - started)
+    }
+case "create":
+    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: client), logger: logger)
+    try await withService(producer, logger: logger) {
+        let names = options.topic.split(separator: ",").map(String.init)
+        try await producer.createTopics(names.map { TopicSpecification(name: $0, partitions: 6) })
     }
 case "consume":
     var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-\(UUID().uuidString)", topics: [options.topic])
@@ -118,6 +129,6 @@ case "consume":
         report("consume", received, ContinuousClock.now - (started ?? .now))
     }
 default:
-    FileHandle.standardError.write(Data("mode must be produce or consume\n".utf8))
+    FileHandle.standardError.write(Data("mode must be produce, consume or create\n".utf8))
     exit(2)
 }

@@ -62,6 +62,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// (1,000 ms) paused a consumer for a second every time it caught up with the bounded queue
     /// above: 13,000 records/s at most, whatever the commit pattern.
     public var fetchQueueBackoffMilliseconds: Int = 5
+    /// How long the broker may hold a fetch that found nothing new. Tansu answers such a fetch
+    /// only when this runs out, not when a record arrives, so librdkafka's 500 ms default added
+    /// up to half a second per hop: webhook-to-SMS p50 was 316 ms at 50 reports/s, 121 ms with 20.
+    /// On Apache Kafka, which answers at once, it only sets how often an idle consumer asks.
+    public var fetchWaitMaxMilliseconds: Int = 20
 
     public init(client: KafkaClientConfiguration, groupID: String, topics: [String]) {
         self.client = client
@@ -83,6 +88,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         properties["queued.max.messages.kbytes"] = String(prefetchMaximumKilobytes)
         properties["queued.min.messages"] = String(prefetchMinimumRecords)
         properties["fetch.queue.backoff.ms"] = String(fetchQueueBackoffMilliseconds)
+        properties["fetch.wait.max.ms"] = String(fetchWaitMaxMilliseconds)
         properties.merge(client.additionalProperties) { _, custom in custom }
         return properties
     }

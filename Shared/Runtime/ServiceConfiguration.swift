@@ -115,6 +115,15 @@ public struct ServiceConfiguration: Sendable {
         if let protocolName = reader.values["HOTLINE_KAFKA_SECURITY_PROTOCOL"], !protocolName.isEmpty {
             kafka.additionalProperties["security.protocol"] = protocolName
         }
+        // librdkafka tuning without a rebuild ("fetch.wait.max.ms=50,linger.ms=1"); applied last.
+        for pair in reader.string("HOTLINE_KAFKA_PROPERTIES", default: "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                reader.report("HOTLINE_KAFKA_PROPERTIES must be comma-separated name=value pairs of librdkafka properties")
+                break
+            }
+            kafka.additionalProperties[parts[0]] = parts[1]
+        }
 
         var configuration = ServiceConfiguration(
             serviceName: serviceName,

@@ -34,6 +34,19 @@ struct ConfigurationTests {
         #expect(configuration.logFormat == .json)
     }
 
+    @Test("librdkafka properties pass through HOTLINE_KAFKA_PROPERTIES; a malformed list is reported")
+    func kafkaProperties() throws {
+        var reader = try EnvironmentReader(["HOTLINE_KAFKA_PROPERTIES": "fetch.wait.max.ms=50, linger.ms = 1"])
+        let configuration = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &reader)
+        try reader.validate()
+        #expect(configuration.kafka.additionalProperties == ["fetch.wait.max.ms": "50", "linger.ms": "1"])
+
+        var malformed = try EnvironmentReader(["HOTLINE_KAFKA_PROPERTIES": "fetch.wait.max.ms"])
+        _ = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &malformed)
+        let error = try #require(throws: ConfigurationError.self) { try malformed.validate() }
+        #expect(error.problems.contains { $0.contains("HOTLINE_KAFKA_PROPERTIES") })
+    }
+
     @Test("malformed values are reported together rather than ignored")
     func malformedValues() throws {
         var reader = try EnvironmentReader(["HOTLINE_DB_PORT": "five", "HOTLINE_DB_TLS": "maybe", "HOTLINE_LOG_LEVEL": "loud"])

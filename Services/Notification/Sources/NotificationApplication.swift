@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import ServiceLifecycle
 import Foundation
+import HotlineConcurrency
 import HotlineDomain
 import HotlinePrivacy
 import HotlineReference
@@ -32,13 +33,14 @@ public func buildNotificationApplication(
 
     let consumer = try runtime.makeConsumer(
         groupID: notification.consumerGroup, topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
-    let handler = NotificationEventHandler(postgres: runtime.postgres, requests: requests, logger: logger)
+    let doorbell = Doorbell()
+    let handler = NotificationEventHandler(postgres: runtime.postgres, requests: requests, doorbell: doorbell, logger: logger)
     let worker = runtime.makeWorker(consumer: consumer, laneHandler: { try await handler.handle(lane: $0); return true }) { message in
         try await handler.handle(message)
     }
 
     let dispatcher = makeDispatcher(postgres: runtime.postgres, notification: notification, provider: provider, log: log,
-                                    keyring: keyring, startup: runtime.startup, logger: logger)
+                                    keyring: keyring, startup: runtime.startup, doorbell: doorbell, logger: logger)
     logger.info("notification provider", metadata: ["provider": "\(provider.name)", "rate_per_second": "\(notification.ratePerSecond)"])
     // The gateway client is listed first so that it shuts down last, after the dispatcher.
     return runtime.makeApplication(router: runtime.router(), services: [gatewayClient, consumer, worker, dispatcher])
@@ -46,7 +48,7 @@ public func buildNotificationApplication(
 
 /// The sending half of the service, on its own (tests run it alone to kill it mid-send).
 func makeDispatcher(postgres: PostgresClient, notification: NotificationConfiguration, provider: any SMSProvider, log: StatusLog,
-                    keyring: PIIKeyring, startup: StartupLatch, logger: Logger) -> Dispatcher {
+                    keyring: PIIKeyring, startup: StartupLatch, doorbell: Doorbell = Doorbell(), logger: Logger) -> Dispatcher {
     let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
     // At full rate, each limiter round trip should grant a batch, not a token or two.
     if notification.effectiveBurst < Double(notification.dispatchBatch), notification.ratePerSecond / notification.effectiveBurst > 100 {
@@ -63,7 +65,7 @@ func makeDispatcher(postgres: PostgresClient, notification: NotificationConfigur
                              rate: notification.ratePerSecond, burst: notification.effectiveBurst),
         templates: TemplateCatalog(postgres: postgres, defaultLanguage: notification.defaultLanguage,
                                    refreshInterval: notification.referenceRefresh),
-        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: startup, logger: logger)
+        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: startup, doorbell: doorbell, logger: logger)
     dispatcher.reconcileDelay = notification.reconcileDelay
     return dispatcher
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineConcurrency
 import HotlineDomain
 import HotlineKafka
 import HotlineStorage
@@ -15,6 +16,8 @@ import PostgresNIO
 struct NotificationEventHandler: Sendable {
     let postgres: PostgresClient
     let requests: RequestStore
+    /// Rung once new messages are committed, so idle dispatchers claim them without waiting out a poll.
+    let doorbell: Doorbell
     let logger: Logger
 
     /// A record this service acts on, decoded.
@@ -29,6 +32,7 @@ struct NotificationEventHandler: Sendable {
         try await postgres.inTransaction(logger: logger) { connection in
             try await apply(event, on: connection)
         }
+        doorbell.ring()
     }
 
     /// One partition's records in one transaction: one commit instead of one per record.
@@ -47,6 +51,7 @@ struct NotificationEventHandler: Sendable {
             let stored = try await self.requests.accept(requests, on: connection, logger: logger)
             for ((request, _), stored) in zip(requests, stored) { logQueued(request, stored: stored) }
         }
+        doorbell.ring()
     }
 
     private func logQueued(_ request: NotificationRequested, stored: Bool) {

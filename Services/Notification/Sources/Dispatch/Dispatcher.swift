@@ -22,6 +22,8 @@ struct Dispatcher: Service {
     let protector: PIIProtector
     let quietHours: QuietHoursPolicy
     let startup: StartupLatch
+    /// Rung when requests are stored: an idle loop looks at once instead of after its poll interval.
+    let doorbell: Doorbell
     let logger: Logger
     /// How long after an ambiguous answer, or between two looks, the gateway is asked again.
     var reconcileDelay: Duration = .seconds(30)
@@ -50,6 +52,11 @@ struct Dispatcher: Service {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
+    /// The poll interval, cut short by new requests or shutdown.
+    private func idleUntilRung() async {
+        try? await cancelWhenGracefulShutdown { await doorbell.wait(upTo: configuration.pollInterval) }
+    }
+
     private func sendLoop() async {
         var busy = false
         while !stopping {
@@ -58,7 +65,7 @@ struct Dispatcher: Service {
                 let lookFirst = !busy
                 // A last-resort bound: an await that never ends must not silence this loop for good.
                 busy = try await withDeadline(.seconds(300), operation: { try await dispatchDue(lookFirst: lookFirst) })
-                if !busy { await idle(configuration.pollInterval) }
+                if !busy { await idleUntilRung() }
             } catch {
                 busy = false
                 logger.error("dispatch step failed", metadata: ["error": "\(String(reflecting: error))"])
