@@ -111,4 +111,20 @@ public struct Inbox: Sendable {
         for try await _ in rows { return true }
         return false
     }
+
+    /// The ids among `eventIDs` seen for the first time, in one statement for a whole lane.
+    /// An id given twice is returned once: take it with `remove` so only its first record acts.
+    public func markProcessed(eventIDs: [String], on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        guard eventIDs.count > 1 else {
+            guard let eventID = eventIDs.first else { return [] }
+            return try await markProcessed(eventID: eventID, on: connection, logger: logger) ? [eventID] : []
+        }
+        let rows = try await connection.query("""
+            INSERT INTO \(unescaped: schema.name).inbox (consumer, event_id) SELECT \(consumer), e FROM unnest(\(eventIDs)::text[]) AS e
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """, logger: logger)
+        var fresh = Set<String>()
+        for try await eventID in rows.decode(String.self) { fresh.insert(eventID) }
+        return fresh
+    }
 }

@@ -29,7 +29,8 @@ struct CaseRoutingHandler: Sendable {
     func handle(_ message: KafkaConsumerMessage) async throws {
         let decision = try await decide(message)
         let routed = try await postgres.inTransaction(logger: logger) { connection in
-            try await store(decision, on: connection)
+            guard try await inbox.markProcessed(eventID: decision.eventID, on: connection, logger: logger) else { return false }
+            return try await store(decision, on: connection)
         }
         log(decision, routed: routed)
     }
@@ -39,8 +40,11 @@ struct CaseRoutingHandler: Sendable {
         var decisions: [Decision] = []
         for message in messages { decisions.append(try await decide(message)) }
         let routed = try await postgres.inTransaction(logger: logger) { connection in
+            var fresh = try await inbox.markProcessed(eventIDs: decisions.map(\.eventID), on: connection, logger: logger)
             var routed: [Bool] = []
-            for decision in decisions { routed.append(try await store(decision, on: connection)) }
+            for decision in decisions {
+                routed.append(fresh.remove(decision.eventID) != nil ? try await store(decision, on: connection) : false)
+            }
             return routed
         }
         for (decision, routed) in zip(decisions, routed) { log(decision, routed: routed) }
@@ -63,10 +67,10 @@ struct CaseRoutingHandler: Sendable {
         return Decision(eventID: envelope.id, report: envelope.data, outcome: outcome)
     }
 
-    /// Returns false for a redelivery or a second event for a report that already has a case.
+    /// Stores a decision whose event the inbox has just marked; returns false for a second event
+    /// for a report that already has a case.
     private func store(_ decision: Decision, on connection: PostgresConnection) async throws -> Bool {
         let (report, outcome) = (decision.report, decision.outcome)
-        guard try await inbox.markProcessed(eventID: decision.eventID, on: connection, logger: logger) else { return false }
         guard try await insertCase(outcome.routed, eventID: decision.eventID, fullText: report.text, on: connection) else { return false }
         var events = [
             try OutboxEvent.envelope(topic: Topic.casesRouted, key: outcome.routed.caseID.uuidString.lowercased(), source: Self.source,

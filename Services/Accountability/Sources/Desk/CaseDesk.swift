@@ -53,9 +53,10 @@ package struct CaseDesk: Sendable {
         let inbox = Inbox(schema: .accountability, consumer: "accountability.cases-routed")
         let now = clock.now()
         let opened = try await postgres.inTransaction(logger: logger) { connection -> [Bool] in
+            var fresh = try await inbox.markProcessed(eventIDs: envelopes.map(\.id), on: connection, logger: logger)
             var opened: [Bool] = []
             for envelope in envelopes {
-                guard try await inbox.markProcessed(eventID: envelope.id, on: connection, logger: logger),
+                guard fresh.remove(envelope.id) != nil,
                       let snapshot = try await ledger.open(envelope.data, deadlines: settings.deadlines, at: now, on: connection) else {
                     opened.append(false)
                     continue

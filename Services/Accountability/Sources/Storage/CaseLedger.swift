@@ -49,13 +49,15 @@ package struct CaseLedger: Sendable {
         var inserted = false
         for try await _ in rows { inserted = true }
         guard inserted else { return nil }
-        for target in routed.targets {
-            try await connection.query("""
-                INSERT INTO accountability.case_targets (case_id, target_code, target_type, role, restricted)
-                VALUES (\(routed.caseID), \(target.code), \(target.type.rawValue), \(target.role.rawValue), \(target.restricted))
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-        }
+        let targets = routed.targets
+        guard !targets.isEmpty else { return snapshot }
+        try await connection.query("""
+            INSERT INTO accountability.case_targets (case_id, target_code, target_type, role, restricted)
+            SELECT \(routed.caseID), t.code, t.type, t.role, t.restricted
+            FROM unnest(\(targets.map(\.code))::text[], \(targets.map(\.type.rawValue))::text[], \(targets.map(\.role.rawValue))::text[],
+                        \(targets.map(\.restricted))::boolean[]) AS t(code, type, role, restricted)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
         return snapshot
     }
 

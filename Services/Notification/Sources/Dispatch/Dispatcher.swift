@@ -110,26 +110,54 @@ struct Dispatcher: Service {
             grantedAt = .now
         }
         let tokensGrantedAt = grantedAt
-        await withDiscardingTaskGroup { group in
+        let started = ContinuousClock.now
+        let accepted = await withTaskGroup(of: DispatchStore.Sent?.self) { group in
             for case .send(let record) in claims {
                 group.addTask {
-                    let started = ContinuousClock.now
                     do {
-                        try await deliver(record, grantedAt: tokensGrantedAt)
-                        NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
+                        return try await deliver(record, grantedAt: tokensGrantedAt)
                     } catch {
                         // Left `sending`: its lease expires and it is reconciled, never blindly resent.
                         logger.error("delivery step failed", metadata: [
                             "notification_id": "\(record.notificationID)", "error": "\(String(reflecting: error))",
                         ])
+                        return nil
                     }
                 }
             }
+            var accepted: [DispatchStore.Sent] = []
+            for await sent in group { if let sent { accepted.append(sent) } }
+            return accepted
+        }
+        guard !accepted.isEmpty else { return true }
+        // The batch's acceptances are recorded together once every call has answered.
+        let recordStarted = ContinuousClock.now
+        do {
+            try await persistOutcome(of: accepted.map(\.record)) {
+                try await store.recordSent(accepted, provider: provider.name, logger: logger)
+            }
+        } catch {
+            logger.error("recording sent messages failed; their leases will expire and they will be reconciled", metadata: [
+                "notification_ids": "\(accepted.map(\.record.notificationID))", "error": "\(String(reflecting: error))",
+            ])
+            return true
+        }
+        NotificationMetrics.step("record", since: recordStarted)
+        for sent in accepted {
+            NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
+            NotificationMetrics.sent(provider: provider.name, encoding: sent.encoding.alphabet.rawValue, segments: sent.encoding.segments)
+            logger.info("sms sent", metadata: [
+                "notification_id": "\(sent.record.notificationID)", "template": "\(sent.record.template)",
+                "attempt": "\(sent.record.attempts)", "provider": "\(provider.name)", "encoding": "\(sent.encoding.alphabet.rawValue)",
+                "segments": "\(sent.encoding.segments)", "provider_message_id": "\(sent.receipt.providerMessageID)",
+            ])
         }
         return true
     }
 
-    private func deliver(_ record: NotificationRecord, grantedAt: ContinuousClock.Instant) async throws {
+    /// Sends one claimed message. Returns what the gateway accepted, for the batch to record;
+    /// every other outcome (quiet hours, failures, retries, unknown) is recorded here.
+    private func deliver(_ record: NotificationRecord, grantedAt: ContinuousClock.Instant) async throws -> DispatchStore.Sent? {
         var metadata: Logger.Metadata = [
             "notification_id": "\(record.notificationID)", "template": "\(record.template)", "attempt": "\(record.attempts)",
             "provider": "\(provider.name)",
@@ -138,7 +166,7 @@ struct Dispatcher: Service {
         if earliest > Date().addingTimeInterval(1) {
             try await limiter.refund(logger: logger)
             try await store.release(record, until: earliest, reason: "quiet hours until \(Timestamp.format(earliest))", logger: logger)
-            return
+            return nil
         }
         let prepared: (sms: OutboundSMS, language: String)
         do {
@@ -157,18 +185,18 @@ struct Dispatcher: Service {
         } catch let error as TemplateError where error.code != .notLoaded {
             try await limiter.refund(logger: logger)
             try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
-            return
+            return nil
         } catch let error as PIIKeyError {
             try await limiter.refund(logger: logger)
             try await fail(record, reason: "recipient number cannot be opened: \(error)", metricReason: "recipient", logger: logger)
-            return
+            return nil
         } catch {
             // Nothing was sent (templates not readable just now, say): put it back as it was.
             try? await limiter.refund(logger: logger)
-            try await persistOutcome(of: record) {
+            try await persistOutcome(of: [record]) {
                 try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
             }
-            return
+            return nil
         }
         let encoding = SMSEncoding.analyse(prepared.sms.text)
         metadata["encoding"] = "\(encoding.alphabet.rawValue)"
@@ -179,26 +207,18 @@ struct Dispatcher: Service {
             receipt = try await provider.send(prepared.sms)
             NotificationMetrics.step("gateway", since: sendStarted)
         } catch let error as ProviderError {
-            try await persistOutcome(of: record) { [metadata] in try await handle(error, record: record, metadata: metadata) }
-            return
+            try await persistOutcome(of: [record]) { [metadata] in try await handle(error, record: record, metadata: metadata) }
+            return nil
         } catch {
             // Cancelled mid-call: the process is going down. Record nothing; the lease expires
             // and the message becomes `unknown`, exactly as after a crash.
-            if Task.isCancelled { return }
-            try await persistOutcome(of: record) { [metadata] in
+            if Task.isCancelled { return nil }
+            try await persistOutcome(of: [record]) { [metadata] in
                 try await handle(GatewayHTTP.classify(transportError: error), record: record, metadata: metadata)
             }
-            return
+            return nil
         }
-        let recordStarted = ContinuousClock.now
-        try await persistOutcome(of: record) {
-            try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language,
-                                       encoding: encoding, logger: logger)
-        }
-        NotificationMetrics.step("record", since: recordStarted)
-        NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
-        metadata["provider_message_id"] = "\(receipt.providerMessageID)"
-        logger.info("sms sent", metadata: metadata)
+        return DispatchStore.Sent(record: record, receipt: receipt, language: prepared.language, encoding: encoding)
     }
 
     /// Waits for `count` new tokens; the old ones are forfeited, never refunded, so the count stays
@@ -222,7 +242,7 @@ struct Dispatcher: Service {
 
     /// Stores what the gateway answered, waiting out a database outage: once the gateway has
     /// spoken, giving up would turn a known outcome into `unknown` when the lease runs out.
-    private func persistOutcome(of record: NotificationRecord, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    private func persistOutcome(of records: [NotificationRecord], _ body: @escaping @Sendable () async throws -> Void) async throws {
         var failures = 0
         while true {
             do {
@@ -232,7 +252,7 @@ struct Dispatcher: Service {
                 failures += 1
                 if failures == 1 || failures % 10 == 0 {
                     logger.warning("gateway outcome not stored yet: database unavailable; retrying", metadata: [
-                        "notification_id": "\(record.notificationID)", "failures": "\(failures)",
+                        "notification_ids": "\(records.map(\.notificationID))", "failures": "\(failures)",
                         "error": "\(String(reflecting: error))",
                     ])
                 }

@@ -53,8 +53,8 @@ extension Dispatcher {
         switch lookup {
         case .found(let receipt):
             let encoding = SMSEncoding.analyse(prepared.sms.text)
-            try await store.recordSent(record, receipt: receipt, provider: provider.name, language: prepared.language,
-                                       encoding: encoding, logger: logger)
+            try await store.recordSent([DispatchStore.Sent(record: record, receipt: receipt, language: prepared.language, encoding: encoding)],
+                                       provider: provider.name, logger: logger)
             NotificationMetrics.sent(provider: provider.name, encoding: encoding.alphabet.rawValue, segments: encoding.segments)
             logger.notice("reconciled: the gateway had sent it", metadata: metadata)
         case .notFound:

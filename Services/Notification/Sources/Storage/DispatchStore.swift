@@ -83,21 +83,71 @@ struct DispatchStore: Sendable {
         }
     }
 
-    /// The gateway accepted it. Recorded even if the lease ran out meanwhile (the row may
-    /// already say `unknown`): a known outcome always beats an unknown one.
-    func recordSent(_ record: NotificationRecord, receipt: ProviderReceipt, provider: String, language: String,
-                    encoding: SMSEncoding, logger: Logger) async throws {
-        let status = receipt.delivered ? "delivered" : "sent"
-        let reason = "gateway: \(receipt.providerStatus)"
-        var updated = record
-        updated.provider = provider
-        updated.providerMessageID = receipt.providerMessageID
-        updated.encoding = encoding.alphabet.rawValue
-        updated.segments = encoding.segments
+    /// What the gateway accepted for one claimed message.
+    struct Sent: Sendable {
+        var record: NotificationRecord
+        var receipt: ProviderReceipt
+        var language: String
+        var encoding: SMSEncoding
+
+        var status: String { receipt.delivered ? "delivered" : "sent" }
+        var reason: String { "gateway: \(receipt.providerStatus)" }
+
+        func updated(provider: String) -> NotificationRecord {
+            var updated = record
+            updated.provider = provider
+            updated.providerMessageID = receipt.providerMessageID
+            updated.encoding = encoding.alphabet.rawValue
+            updated.segments = encoding.segments
+            return updated
+        }
+    }
+
+    /// A claimed batch's gateway acceptances in one transaction: rows, history and status events
+    /// in three statements instead of one round trip per message. Recorded even if a lease ran out
+    /// meanwhile (the row may already say `unknown`): a known outcome always beats an unknown one.
+    func recordSent(_ batch: [Sent], provider: String, logger: Logger) async throws {
+        guard batch.count > 1 else {
+            if let sent = batch.first { try await recordSent(sent, provider: provider, logger: logger) }
+            return
+        }
+        let raced = try await postgres.inTransaction(logger: logger) { connection -> Set<String> in
+            // Array elements cannot be NULL here; all of these are known once the gateway answered.
+            try await connection.query("""
+                UPDATE notification.notifications AS n
+                SET status = s.status, provider = \(provider), provider_message_id = s.provider_message_id,
+                    rendered_language = s.language, encoding = s.encoding, segments = s.segments,
+                    reason = NULL, lease_until = NULL, reconcile_after = NULL, updated_at = now()
+                FROM unnest(\(batch.map(\.record.notificationID))::text[], \(batch.map(\.status))::text[],
+                            \(batch.map(\.receipt.providerMessageID))::text[], \(batch.map(\.language))::text[],
+                            \(batch.map(\.encoding.alphabet.rawValue))::text[], \(batch.map(\.encoding.segments))::int8[])
+                     AS s(notification_id, status, provider_message_id, language, encoding, segments)
+                WHERE n.notification_id = s.notification_id AND n.status IN ('sending', 'unknown')
+                """, logger: logger)
+            try await log.record(batch.map { ($0.updated(provider: provider), $0.status, $0.reason) }, on: connection, logger: logger)
+            let rows = try await connection.query("""
+                SELECT DISTINCT provider_message_id FROM notification.pending_delivery_reports
+                WHERE provider = \(provider) AND provider_message_id = ANY(\(batch.map(\.receipt.providerMessageID))::text[])
+                """, logger: logger)
+            var raced = Set<String>()
+            for try await id in rows.decode(String.self) { raced.insert(id) }
+            return raced
+        }
+        for sent in batch where raced.contains(sent.receipt.providerMessageID) {
+            var updated = sent.updated(provider: provider)
+            updated.status = sent.status
+            try await applyPendingReports(to: updated, logger: logger)
+        }
+    }
+
+    /// One message's acceptance in one statement (one round trip, atomic), which also says
+    /// whether a delivery report raced ahead of this record.
+    private func recordSent(_ sent: Sent, provider: String, logger: Logger) async throws {
+        let (record, receipt, status, reason) = (sent.record, sent.receipt, sent.status, sent.reason)
+        let (language, encoding) = (sent.language, sent.encoding)
+        var updated = sent.updated(provider: provider)
         let event = try log.statusEvent(updated, status: status, reason: reason, provider: provider,
                                         providerMessageID: receipt.providerMessageID, encoding: nil, segments: nil)?.outboxRow()
-        // The row, its history and its status event in one statement (one round trip, atomic); it
-        // also says whether a delivery report raced ahead of this record.
         let raced = try await postgres.withOpenConnection { connection in
             let rows = try await connection.query("""
                 WITH updated AS (
