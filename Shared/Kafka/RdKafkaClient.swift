@@ -120,8 +120,7 @@ final class RdKafkaClient: @unchecked Sendable {
     /// Waits up to `timeoutMilliseconds` for producer events. Blocking.
     func pollProducerEvents(timeoutMilliseconds: Int32) -> [ProducerEvent] {
         var results: [ProducerEvent] = []
-        // One String per topic handle, not one per delivered record.
-        var topicNames: [OpaquePointer: String] = [:]
+        var topicNames = TopicNames()
         var timeout = timeoutMilliseconds
         while let event = rd_kafka_queue_poll(eventQueue, timeout) {
             timeout = 0
@@ -133,14 +132,8 @@ final class RdKafkaClient: @unchecked Sendable {
                     let err = message.pointee.err
                     let result: Result<DeliveryReport, KafkaError>
                     if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        let topicHandle = message.pointee.rkt!
-                        let topic = topicNames[topicHandle] ?? {
-                            let name = String(cString: rd_kafka_topic_name(topicHandle))
-                            topicNames[topicHandle] = name
-                            return name
-                        }()
                         result = .success(DeliveryReport(
-                            topic: topic,
+                            topic: topicNames.name(of: message.pointee.rkt),
                             partition: message.pointee.partition,
                             offset: message.pointee.offset))
                     } else {
@@ -177,6 +170,24 @@ final class RdKafkaClient: @unchecked Sendable {
 
     /// Waits up to `timeoutMilliseconds` for the next message. Blocking. Non-fatal errors are logged.
     func pollMessage(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaConsumerMessage? {
+        var topicNames = TopicNames()
+        return try pollMessage(timeoutMilliseconds: timeoutMilliseconds, topicNames: &topicNames)
+    }
+
+    /// Topic names by librdkafka topic handle, so a batch shares one `String` per topic instead of
+    /// allocating one per record (which also makes comparing them cheap).
+    struct TopicNames {
+        private var names: [(handle: OpaquePointer, name: String)] = []
+
+        mutating func name(of handle: OpaquePointer) -> String {
+            if let known = names.first(where: { $0.handle == handle }) { return known.name }
+            let name = String(cString: rd_kafka_topic_name(handle))
+            names.append((handle, name))
+            return name
+        }
+    }
+
+    private func pollMessage(timeoutMilliseconds: Int32, topicNames: inout TopicNames) throws(KafkaError) -> KafkaConsumerMessage? {
         guard let event = rd_kafka_queue_poll(eventQueue, timeoutMilliseconds) else { return nil }
         defer { rd_kafka_event_destroy(event) }
         switch rd_kafka_event_type(event) {
@@ -190,7 +201,7 @@ final class RdKafkaClient: @unchecked Sendable {
                 logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
                 return nil
             }
-            return Self.copy(message)
+            return Self.copy(message, topic: topicNames.name(of: message.pointee.rkt))
         case RD_KAFKA_EVENT_ERROR:
             let error = errorOf(event)
             if error.isFatal { throw error }
@@ -210,9 +221,10 @@ final class RdKafkaClient: @unchecked Sendable {
         var messages: [KafkaConsumerMessage] = []
         var timeout = timeoutMilliseconds
         var emptyPolls = 0
+        var topicNames = TopicNames()
         // A few empty polls in a row (logs, EOF markers) mean the local queue is drained.
         while messages.count < maximum, emptyPolls < 4 {
-            if let message = try pollMessage(timeoutMilliseconds: timeout) {
+            if let message = try pollMessage(timeoutMilliseconds: timeout, topicNames: &topicNames) {
                 messages.append(message)
                 timeout = 0
                 emptyPolls = 0
@@ -352,7 +364,7 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     /// Takes the pointer librdkafka gave: headers are found relative to it, so a copied struct will not do.
-    private static func copy(_ pointer: UnsafePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+    private static func copy(_ pointer: UnsafePointer<rd_kafka_message_t>, topic: String) -> KafkaConsumerMessage {
         let message = pointer.pointee
         let value = message.payload.map {
             Array(UnsafeRawBufferPointer(start: $0, count: message.len))
@@ -374,7 +386,7 @@ final class RdKafkaClient: @unchecked Sendable {
             }
         }
         return KafkaConsumerMessage(
-            topic: String(cString: rd_kafka_topic_name(message.rkt)),
+            topic: topic,
             partition: message.partition,
             offset: message.offset,
             key: key,
