@@ -46,10 +46,11 @@ def write_performance(args, results: dict) -> None:
                     f"rdkafka_performance -P: {p['baseline']:.0f}/s | {ratio:.1%} | ≥ 70 % | {yes(ratio >= 0.7)} |")
         each = c["measure_each"] / c["baseline"]
         batched = c["measure_batched"] / c["baseline"]
-        rows.append(f"| Kafka consume, commit every record (as the services do) | {c['measure_each']:.0f}/s | "
-                    f"rdkafka_performance -G (auto-commit): {c['baseline']:.0f}/s | {each:.1%} | ≥ 70 % | {yes(each >= 0.7)} |")
-        rows.append(f"| Kafka consume, commit every 1,000th record | {c['measure_batched']:.0f}/s | same | {batched:.1%} | "
+        rows.append(f"| Kafka consume, a commit per 1,000 records, each awaited (the services commit once per batch) | "
+                    f"{c['measure_batched']:.0f}/s | rdkafka_performance -G (auto-commit): {c['baseline']:.0f}/s | {batched:.1%} | "
                     f"≥ 70 % | {yes(batched >= 0.7)} |")
+        rows.append(f"| Kafka consume, a commit per record, each awaited | {c['measure_each']:.0f}/s | same | {each:.1%} | "
+                    f"≥ 70 % | {yes(each >= 0.7)} |")
     e2e = results.get("e2e")
     if e2e:
         bounded = [s for s in e2e["ladder"] if s["bounded"]]
@@ -89,7 +90,9 @@ def write_performance(args, results: dict) -> None:
                            f"Swift commit-every-1000 {t:.0f}/s")
         details.append("")
     if e2e:
-        details.append("**End-to-end runs** (backlog = webhooks accepted − acknowledgements at the gateway, sampled every 5 s):\n")
+        details.append("**End-to-end runs** (backlog = webhooks answered 2xx − acknowledgements at the gateway, sampled every 5 s; "
+                       "negative when acknowledgements reach the gateway before the load generator, on the same two cores, has "
+                       "read the 2xx answers; a rate counts as bounded when the backlog does not grow and drains within 10 s):\n")
         for s in e2e["ladder"] + [e2e["latency"]]:
             details.append(f"- {s['rate']:.0f}/s for {s['seconds']} s: {s['acknowledged']}/{s['posted']} acknowledged; backlog "
                            f"{[b for _, _, b in s['backlog_samples']]}; drained {s['drain_seconds']:.1f} s after the last webhook; "
