@@ -27,8 +27,7 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for every service")
     a = parser.parse_args()
     env = {"HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR": "100000", "HOTLINE_SMS_PROVIDER": "africastalking",
-           "HOTLINE_SMS_RATE_PER_SECOND": "2000", "HOTLINE_SMS_RATE_BURST": "200", "HOTLINE_SMS_DISPATCHERS": "2", "HOTLINE_SMS_DISPATCH_BATCH": "64",
-           "HOTLINE_DB_POOL_SIZE": "40"}
+           "HOTLINE_SMS_RATE_PER_SECOND": "2000", "HOTLINE_SMS_RATE_BURST": "200", "HOTLINE_SMS_DISPATCHERS": "2", "HOTLINE_SMS_DISPATCH_BATCH": "64"}
     env.update(dict(item.split("=", 1) for item in a.env))
     stack = Stack(root=a.root, bin_dir=a.bin, stack_dir=a.stack_dir, pg_port=a.pg_port, broker_port=a.broker_port,
                   http_base=18280, gateway_port=18289, db_name="probe", service_env=env)
