@@ -216,3 +216,46 @@ extension NotificationServiceTests {
         }
     }
 }
+
+extension NotificationServiceTests {
+    @Test("a claimed batch's sends are recorded together: each SMS once, with its history and status events")
+    func batchRecordedTogether() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            var configuration = NotificationHarness.configuration(.africastalking, gateway: gateway)
+            configuration.dispatchers = 1
+            configuration.dispatchBatch = 8
+            let phones = (0..<6).map { _ in NotificationHarness.phone() }
+            let requests = try phones.map { try NotificationHarness.request(to: $0) }
+            // Stored before the dispatcher starts, so that its first claim takes all six.
+            try await NotificationHarness.store(requests, client: probe)
+            let started = StartupLatch()
+            started.open()
+            let dispatcher = makeDispatcher(postgres: probe, notification: configuration,
+                                            provider: makeProvider(configuration, logger: logger),
+                                            log: StatusLog(outbox: Outbox(schema: .notification), instance: "batch"),
+                                            keyring: .development, startup: started, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await dispatcher.run() }
+                for request in requests { try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe) }
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+            for (phone, request) in zip(phones, requests) {
+                #expect(gateway.received(to: phone.e164).count == 1, "one SMS per request")
+                #expect(try await NotificationHarness.history(request.notificationID, probe) == ["queued", "sending", "sent"])
+                let events = try await NotificationHarness.statusEvents(request.notificationID, probe)
+                #expect(events.map(\.status) == [.queued, .sent])
+                #expect(events.last?.providerMessageID != nil && events.last?.segments == 1, "the sent event carries the gateway's id and the segments")
+            }
+            let claims = try await probe.query("""
+                SELECT count(DISTINCT claimed_at) FROM notification.notifications
+                WHERE notification_id = ANY(\(requests.map(\.notificationID)))
+                """, logger: logger).decode(Int.self).all()
+            #expect(claims == [1], "the six were claimed, and so recorded, as one batch")
+        }
+    }
+}
