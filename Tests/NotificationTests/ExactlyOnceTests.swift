@@ -259,3 +259,42 @@ extension NotificationServiceTests {
         }
     }
 }
+
+extension NotificationServiceTests {
+    @Test("a delivery report that crossed its send's record is not stranded: recovery applies it")
+    func strandedDeliveryReportApplied() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            let configuration = NotificationHarness.configuration(.africastalking, gateway: gateway)
+            let request = try NotificationHarness.request(to: NotificationHarness.phone())
+            try await NotificationHarness.store([request], client: probe)
+            let started = StartupLatch()
+            started.open()
+            let dispatcher = makeDispatcher(postgres: probe, notification: configuration,
+                                            provider: makeProvider(configuration, logger: logger),
+                                            log: StatusLog(outbox: Outbox(schema: .notification), instance: "stranded"),
+                                            keyring: .development, startup: started, logger: logger)
+            #expect(try await dispatcher.dispatchDue(), "the request was due and sent")
+            #expect(try await NotificationHarness.status(request.notificationID, probe)?.status == "sent")
+            // The crossing: the report's transaction stored it as waiting (no recorded send yet), and
+            // the send's record looked for waiting reports before that committed.
+            try await probe.query("""
+                INSERT INTO notification.pending_delivery_reports (event_id, provider, provider_message_id, status, provider_status, received_at)
+                SELECT \(UUID().uuidString), provider, provider_message_id, 'delivered', 'Success', now()
+                FROM notification.notifications WHERE notification_id = \(request.notificationID)
+                """, logger: logger)
+            try await dispatcher.recoverOnce()
+            #expect(try await NotificationHarness.status(request.notificationID, probe)?.status == "delivered")
+            #expect(try await NotificationHarness.history(request.notificationID, probe).last == "delivered")
+            let waiting = try await probe.query("""
+                SELECT count(*) FROM notification.pending_delivery_reports p JOIN notification.notifications n
+                    ON n.provider = p.provider AND n.provider_message_id = p.provider_message_id
+                WHERE n.notification_id = \(request.notificationID)
+                """, logger: logger).decode(Int.self).all()
+            #expect(waiting == [0], "the waiting report was consumed")
+        }
+    }
+}

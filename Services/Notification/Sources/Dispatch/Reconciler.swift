@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// - the gateway has it (Twilio, by SID or by recipient, day and body): recorded as sent;
 /// - the gateway affirms it never got it: queued again, and that send is its first;
 /// - the gateway cannot tell (Africa's Talking, log): it stays `unknown`, visible to operators.
+/// It also applies delivery reports left waiting after crossing their send's record.
 extension Dispatcher {
     func recoveryLoop() async {
         let interval = min(max(configuration.claimLease / 4, .milliseconds(200)), .seconds(5))
@@ -30,6 +31,10 @@ extension Dispatcher {
         }
         for record in try await recovery.dueForReconciliation(limit: 20, hold: reconcileDelay, logger: logger) {
             try await reconcile(record)
+        }
+        let settled = try await store.applyStrandedDeliveryReports(limit: 100, logger: logger)
+        if settled > 0 {
+            logger.notice("delivery reports that crossed their send's record applied", metadata: ["messages": "\(settled)"])
         }
         NotificationMetrics.pending(try await recovery.pendingCount(logger: logger))
     }
