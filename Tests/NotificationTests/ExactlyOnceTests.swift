@@ -232,12 +232,7 @@ extension NotificationServiceTests {
             let requests = try phones.map { try NotificationHarness.request(to: $0) }
             // Stored before the dispatcher starts, so that its first claim takes all six.
             try await NotificationHarness.store(requests, client: probe)
-            let started = StartupLatch()
-            started.open()
-            let dispatcher = makeDispatcher(postgres: probe, notification: configuration,
-                                            provider: makeProvider(configuration, logger: logger),
-                                            log: StatusLog(outbox: Outbox(schema: .notification), instance: "batch"),
-                                            keyring: .development, startup: started, logger: logger)
+            let dispatcher = NotificationHarness.dispatcher(configuration, client: probe, instance: "batch")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await dispatcher.run() }
                 for request in requests { try await NotificationHarness.waitFor(request.notificationID, ["sent"], probe) }
@@ -271,12 +266,7 @@ extension NotificationServiceTests {
             let configuration = NotificationHarness.configuration(.africastalking, gateway: gateway)
             let request = try NotificationHarness.request(to: NotificationHarness.phone())
             try await NotificationHarness.store([request], client: probe)
-            let started = StartupLatch()
-            started.open()
-            let dispatcher = makeDispatcher(postgres: probe, notification: configuration,
-                                            provider: makeProvider(configuration, logger: logger),
-                                            log: StatusLog(outbox: Outbox(schema: .notification), instance: "stranded"),
-                                            keyring: .development, startup: started, logger: logger)
+            let dispatcher = NotificationHarness.dispatcher(configuration, client: probe, instance: "stranded")
             #expect(try await dispatcher.dispatchDue(), "the request was due and sent")
             #expect(try await NotificationHarness.status(request.notificationID, probe)?.status == "sent")
             // The crossing: the report's transaction stored it as waiting (no recorded send yet), and

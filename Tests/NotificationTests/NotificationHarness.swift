@@ -3,6 +3,7 @@ import HotlineDomain
 import HotlineFakeGateway
 import HotlineKafka
 import HotlinePrivacy
+import HotlineRuntime
 import HotlineReference
 import HotlineStorage
 import HotlineTestSupport
@@ -90,6 +91,15 @@ enum NotificationHarness {
     }
 
     /// Stores requests directly, as the consumer would, so a test need not wait for a group join.
+    /// A dispatcher alone (no consumer), started, sending through the configured gateway.
+    static func dispatcher(_ configuration: NotificationConfiguration, client: PostgresClient, instance: String) -> Dispatcher {
+        let started = StartupLatch()
+        started.open()
+        return makeDispatcher(postgres: client, notification: configuration, provider: makeProvider(configuration, logger: logger),
+                              log: StatusLog(outbox: Outbox(schema: .notification), instance: instance),
+                              keyring: .development, startup: started, logger: logger)
+    }
+
     static func store(_ requests: [NotificationRequested], client: PostgresClient) async throws {
         let store = RequestStore(postgres: client, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
                                  quietHours: QuietHoursPolicy(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
