@@ -29,8 +29,7 @@ struct CaseRoutingHandler: Sendable {
     func handle(_ message: KafkaConsumerMessage) async throws {
         let decision = try await decide(message)
         let routed = try await postgres.inTransaction(logger: logger) { connection in
-            guard try await inbox.markProcessed(eventID: decision.eventID, on: connection, logger: logger) else { return false }
-            return try await store(decision, on: connection)
+            try await store([decision], on: connection)[0]
         }
         log(decision, routed: routed)
     }
@@ -40,14 +39,20 @@ struct CaseRoutingHandler: Sendable {
         var decisions: [Decision] = []
         for message in messages { decisions.append(try await decide(message)) }
         let routed = try await postgres.inTransaction(logger: logger) { connection in
-            var fresh = try await inbox.markProcessed(eventIDs: decisions.map(\.eventID), on: connection, logger: logger)
-            var routed: [Bool] = []
-            for decision in decisions {
-                routed.append(fresh.remove(decision.eventID) != nil ? try await store(decision, on: connection) : false)
-            }
-            return routed
+            try await store(decisions, on: connection)
         }
         for (decision, routed) in zip(decisions, routed) { log(decision, routed: routed) }
+    }
+
+    /// Marks the events in the inbox in one statement, then stores each one seen for the first
+    /// time; returns, per decision, whether it made a case (false for a redelivery).
+    private func store(_ decisions: [Decision], on connection: PostgresConnection) async throws -> [Bool] {
+        var fresh = try await inbox.markProcessed(eventIDs: decisions.map(\.eventID), on: connection, logger: logger)
+        var routed: [Bool] = []
+        for decision in decisions {
+            routed.append(fresh.remove(decision.eventID) != nil ? try await store(decision, on: connection) : false)
+        }
+        return routed
     }
 
     private func decide(_ message: KafkaConsumerMessage) async throws -> Decision {

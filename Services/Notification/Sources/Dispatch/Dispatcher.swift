@@ -143,8 +143,9 @@ struct Dispatcher: Service {
             return true
         }
         NotificationMetrics.step("record", since: recordStarted)
+        let dispatchDuration = ContinuousClock.now - started
         for sent in accepted {
-            NotificationMetrics.dispatchDuration(ContinuousClock.now - started)
+            NotificationMetrics.dispatchDuration(dispatchDuration)
             NotificationMetrics.sent(provider: provider.name, encoding: sent.encoding.alphabet.rawValue, segments: sent.encoding.segments)
             logger.info("sms sent", metadata: [
                 "notification_id": "\(sent.record.notificationID)", "template": "\(sent.record.template)",

@@ -93,8 +93,10 @@ struct DispatchStore: Sendable {
         var status: String { receipt.delivered ? "delivered" : "sent" }
         var reason: String { "gateway: \(receipt.providerStatus)" }
 
+        /// The claimed record as it stands once this acceptance is recorded.
         func updated(provider: String) -> NotificationRecord {
             var updated = record
+            updated.status = status
             updated.provider = provider
             updated.providerMessageID = receipt.providerMessageID
             updated.encoding = encoding.alphabet.rawValue
@@ -134,9 +136,7 @@ struct DispatchStore: Sendable {
             return raced
         }
         for sent in batch where raced.contains(sent.receipt.providerMessageID) {
-            var updated = sent.updated(provider: provider)
-            updated.status = sent.status
-            try await applyPendingReports(to: updated, logger: logger)
+            try await applyPendingReports(to: sent.updated(provider: provider), logger: logger)
         }
     }
 
@@ -145,7 +145,7 @@ struct DispatchStore: Sendable {
     private func recordSent(_ sent: Sent, provider: String, logger: Logger) async throws {
         let (record, receipt, status, reason) = (sent.record, sent.receipt, sent.status, sent.reason)
         let (language, encoding) = (sent.language, sent.encoding)
-        var updated = sent.updated(provider: provider)
+        let updated = sent.updated(provider: provider)
         let event = try log.statusEvent(updated, status: status, reason: reason, provider: provider,
                                         providerMessageID: receipt.providerMessageID, encoding: nil, segments: nil)?.outboxRow()
         let raced = try await postgres.withOpenConnection { connection in
@@ -176,7 +176,6 @@ struct DispatchStore: Sendable {
             return raced
         }
         guard raced else { return }
-        updated.status = status
         try await applyPendingReports(to: updated, logger: logger)
     }
 
