@@ -59,9 +59,11 @@ public final class Doorbell: Sendable {
     }
 
     private func waitForRing() async {
+        // A ring between `wait`'s first look and this registration is taken here, not slept past.
         let id = state.withLockedValue { state in
             defer { state.nextID &+= 1 }
-            state.waiters[state.nextID] = .registering
+            state.waiters[state.nextID] = state.rangUnheard ? .released : .registering
+            state.rangUnheard = false
             return state.nextID
         }
         await withTaskCancellationHandler {
