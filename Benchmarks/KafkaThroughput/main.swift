@@ -15,8 +15,8 @@ import ServiceLifecycle
 // produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
 // produce), --batch records per sendInOrder call, --inflight calls at once.
 // consume: a new consumer group reads --count records in batches of what is already fetched, at most
-// --commit-every records each, committing synchronously after each batch (the services' ConsumerWorker
-// does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
+// --commit-every records each, committing each batch synchronously while the next is polled (the
+// services' ConsumerWorker does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
 // Prints one JSON object: {"mode", "count", "seconds", "per_second"}.
 
 struct Options {
@@ -55,9 +55,10 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func report(_ mode: String, _ count: Int, _ elapsed: Duration) {
+func report(_ mode: String, _ count: Int, _ elapsed: Duration, batches: Int? = nil) {
     let s = seconds(elapsed)
-    print(#"{"mode":"\#(mode)","count":\#(count),"seconds":\#(s),"per_second":\#(Double(count) / s)}"#)
+    let batchField = batches.map { #","batches":\#($0)"# } ?? ""
+    print(#"{"mode":"\#(mode)","count":\#(count),"seconds":\#(s),"per_second":\#(Double(count) / s)\#(batchField)}"#)
 }
 
 /// Runs `body` alongside the Kafka client's own service (its poll loop), then shuts the client down.
@@ -116,17 +117,27 @@ case "consume":
     let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
     try await withService(consumer, logger: logger) {
         var received = 0
+        var batchCount = 0
         var started: ContinuousClock.Instant?
-        // As the services consume: batches of what is already fetched, one commit per batch.
-        for try await batch in consumer.batches(maximumRecords: min(options.commitEvery, options.count)) {
+        // As the services' ConsumerWorker consumes: batches of what is already fetched, each
+        // committed synchronously while the next batch is polled.
+        var batches = consumer.batches(maximumRecords: min(options.commitEvery, options.count)).makeAsyncIterator()
+        var next = try await batches.next()
+        while let batch = next {
             // The clock starts at the first record, so group join time is not counted.
             if started == nil { started = .now }
-            let taken = batch.prefix(options.count - received)
+            let taken = Array(batch.prefix(options.count - received))
             received += taken.count
-            try await consumer.commit(Array(taken))
-            if received >= options.count { break }
+            batchCount += 1
+            if received >= options.count {
+                try await consumer.commit(taken)
+                break
+            }
+            async let committed: Void = consumer.commit(taken)
+            next = try await batches.next()
+            try await committed
         }
-        report("consume", received, ContinuousClock.now - (started ?? .now))
+        report("consume", received, ContinuousClock.now - (started ?? .now), batches: batchCount)
     }
 default:
     FileHandle.standardError.write(Data("mode must be produce, consume or create\n".utf8))

@@ -78,20 +78,36 @@ public struct ConsumerWorker: Service {
     private struct StoppedBeforeHandled: Error {}
 
     public func run() async throws {
-        for try await batch in consumer.batches(maximumRecords: maximumBatch) {
+        // A batch's commit overlaps the poll of the next one: the commit is a round trip to the
+        // broker, and nothing waits on it except the commit after it.
+        var batches = consumer.batches(maximumRecords: maximumBatch).makeAsyncIterator()
+        var next = try await batches.next()
+        while let batch = next {
             do {
                 try await handle(batch)
             } catch is StoppedBeforeHandled {
                 return
             }
-            do {
-                try await consumer.commit(batch)
-            } catch {
-                // A rebalance took the partition: its new owner gets the records again, and handlers are idempotent.
-                logger.warning("offset commit failed; records will be redelivered", metadata: [
-                    "records": "\(batch.count)", "first_offset": "\(batch[0].offset)", "error": "\(error)",
-                ])
+            if Task.isShuttingDownGracefully {
+                // The last commit before the group is left: nothing to overlap it with.
+                await commit(batch)
+                next = try await batches.next()
+            } else {
+                async let committed: Void = commit(batch)
+                next = try await batches.next()
+                await committed
             }
+        }
+    }
+
+    private func commit(_ batch: [KafkaConsumerMessage]) async {
+        do {
+            try await consumer.commit(batch)
+        } catch {
+            // A rebalance took the partition: its new owner gets the records again, and handlers are idempotent.
+            logger.warning("offset commit failed; records will be redelivered", metadata: [
+                "records": "\(batch.count)", "first_offset": "\(batch[0].offset)", "error": "\(error)",
+            ])
         }
     }
 

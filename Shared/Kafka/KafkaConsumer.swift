@@ -14,6 +14,8 @@ import ServiceLifecycle
 public final class KafkaConsumer: Service, Sendable {
     private let client: RdKafkaClient
     private let pollThread: NIOThreadPool
+    /// Commits have their own thread, so a caller can commit one batch while the next is polled.
+    private let commitThread: NIOThreadPool
     private let state = NIOLockedValueBox(ConsumerStateMachine())
     private let lagReportedAt = NIOLockedValueBox(ContinuousClock.now)
     private let configuration: KafkaConsumerConfiguration
@@ -25,6 +27,8 @@ public final class KafkaConsumer: Service, Sendable {
         self.client = try RdKafkaClient(kind: .consumer, configuration: configuration.properties, logger: logger)
         self.pollThread = NIOThreadPool(numberOfThreads: 1)
         self.pollThread.start()
+        self.commitThread = NIOThreadPool(numberOfThreads: 1)
+        self.commitThread.start()
     }
 
     public var messages: KafkaConsumerMessages { KafkaConsumerMessages(consumer: self) }
@@ -41,6 +45,7 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     /// Commits, per partition, the highest offset among `messages`, in one synchronous request.
+    /// May run while the next batch is polled; commits run one at a time, in the order called.
     public func commit(_ messages: [KafkaConsumerMessage]) async throws {
         // A linear scan: a batch spans a handful of partitions, and hashing each record's topic
         // showed in profiles; records of one batch share their topic strings, so comparing is cheap.
@@ -53,7 +58,7 @@ public final class KafkaConsumer: Service, Sendable {
             }
         }
         guard !positions.isEmpty else { return }
-        try await pollThread.runIfActive { [client, positions] in
+        try await commitThread.runIfActive { [client, positions] in
             try client.commit(positions)
         }
     }
@@ -133,6 +138,8 @@ public final class KafkaConsumer: Service, Sendable {
             await group.next()
             group.cancelAll()
         }
+        // A commit still running finishes before the group is left.
+        try? await commitThread.shutdownGracefully()
         try? await pollThread.runIfActive { [client] in client.closeConsumer() }
         try? await pollThread.shutdownGracefully()
     }

@@ -14,6 +14,8 @@ final class RdKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     /// The queue events are polled from: the main queue for producers, the consumer queue for consumers.
     private let eventQueue: OpaquePointer
+    /// A consumer's logs have their own queue: `rd_kafka_consume_batch_queue` takes only messages.
+    private let logQueue: OpaquePointer?
     private let logger: Logger
 
     init(kind: Kind, configuration: [String: String], logger: Logger) throws(KafkaError) {
@@ -46,15 +48,19 @@ final class RdKafkaClient: @unchecked Sendable {
         switch kind {
         case .producer:
             self.eventQueue = rd_kafka_queue_get_main(handle)
+            self.logQueue = nil
         case .consumer:
+            // Errors go to the main queue, which this forwards to the consumer queue.
             rd_kafka_poll_set_consumer(handle)
             self.eventQueue = rd_kafka_queue_get_consumer(handle)
+            self.logQueue = rd_kafka_queue_new(handle)
         }
-        // Logs go to the main queue, which a consumer forwards to its consumer queue.
-        rd_kafka_set_log_queue(handle, nil)
+        // nil: a producer's logs go to the main queue, polled with its delivery reports.
+        rd_kafka_set_log_queue(handle, logQueue)
     }
 
     deinit {
+        if let logQueue { rd_kafka_queue_destroy(logQueue) }
         rd_kafka_queue_destroy(eventQueue)
         rd_kafka_destroy(handle)
     }
@@ -170,8 +176,7 @@ final class RdKafkaClient: @unchecked Sendable {
 
     /// Waits up to `timeoutMilliseconds` for the next message. Blocking. Non-fatal errors are logged.
     func pollMessage(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaConsumerMessage? {
-        var topicNames = TopicNames()
-        return try pollMessage(timeoutMilliseconds: timeoutMilliseconds, topicNames: &topicNames)
+        try pollMessages(maximum: 1, timeoutMilliseconds: timeoutMilliseconds).first
     }
 
     /// Topic names by librdkafka topic handle, so a batch shares one `String` per topic instead of
@@ -187,54 +192,57 @@ final class RdKafkaClient: @unchecked Sendable {
         }
     }
 
-    private func pollMessage(timeoutMilliseconds: Int32, topicNames: inout TopicNames) throws(KafkaError) -> KafkaConsumerMessage? {
-        guard let event = rd_kafka_queue_poll(eventQueue, timeoutMilliseconds) else { return nil }
-        defer { rd_kafka_event_destroy(event) }
-        switch rd_kafka_event_type(event) {
-        case RD_KAFKA_EVENT_FETCH:
-            guard let message = rd_kafka_event_message_next(event) else { return nil }
-            let err = message.pointee.err
-            if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                let error = KafkaError(rdKafkaCode: Int32(err.rawValue), message: String(cString: rd_kafka_err2str(err)))
-                if error.isFatal { throw error }
-                logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
-                return nil
+    /// Waits up to `timeoutMilliseconds` for a first message, then takes whatever else is already
+    /// fetched, up to `maximum`, without waiting again. Blocking. Non-fatal errors are logged.
+    ///
+    /// Messages are taken with `rd_kafka_consume_batch_queue`, one queue lock per call instead of one
+    /// event per message. That call waits its whole timeout unless the batch fills, so only the first
+    /// message is waited for.
+    func pollMessages(maximum: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaConsumerMessage] {
+        forwardLogs()
+        guard maximum > 0 else { return [] }
+        var slots = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: maximum)
+        let taken = slots.withUnsafeMutableBufferPointer { slots in
+            let base = slots.baseAddress!
+            var taken = take(into: base, count: maximum, timeoutMilliseconds: 0)
+            if taken == 0, timeoutMilliseconds > 0 {
+                taken = take(into: base, count: 1, timeoutMilliseconds: timeoutMilliseconds)
+                if taken == 1, maximum > 1 {
+                    taken += take(into: base + 1, count: maximum - 1, timeoutMilliseconds: 0)
+                }
             }
-            return Self.copy(message, topic: topicNames.name(of: message.pointee.rkt))
-        case RD_KAFKA_EVENT_ERROR:
-            let error = errorOf(event)
-            if error.isFatal { throw error }
-            logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
-            return nil
-        case RD_KAFKA_EVENT_LOG:
-            forwardLog(event)
-            return nil
-        default:
-            return nil
+            return taken
         }
+        defer { for index in 0..<taken { rd_kafka_message_destroy(slots[index]) } }
+        var messages: [KafkaConsumerMessage] = []
+        messages.reserveCapacity(taken)
+        var topicNames = TopicNames()
+        var fatal: KafkaError?
+        for index in 0..<taken {
+            guard let message = slots[index] else { continue }
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR, let topic = message.pointee.rkt {
+                messages.append(Self.copy(message, topic: topicNames.name(of: topic)))
+            } else if err != RD_KAFKA_RESP_ERR__PARTITION_EOF, err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let error = KafkaError(rdKafkaCode: Int32(err.rawValue), message: Self.errorText(of: message))
+                if error.isFatal { fatal = error; break }
+                logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
+            }
+        }
+        if let fatal { throw fatal }
+        return messages
     }
 
-    /// Waits up to `timeoutMilliseconds` for a first message, then takes whatever else is already
-    /// fetched, up to `maximum`, without waiting again. Blocking.
-    func pollMessages(maximum: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaConsumerMessage] {
-        var messages: [KafkaConsumerMessage] = []
-        var timeout = timeoutMilliseconds
-        var emptyPolls = 0
-        var topicNames = TopicNames()
-        // A few empty polls in a row (logs, EOF markers) mean the local queue is drained.
-        while messages.count < maximum, emptyPolls < 4 {
-            if let message = try pollMessage(timeoutMilliseconds: timeout, topicNames: &topicNames) {
-                messages.append(message)
-                timeout = 0
-                emptyPolls = 0
-            } else if messages.isEmpty && timeout > 0 {
-                return []
-            } else {
-                emptyPolls += 1
-            }
+    private func take(into slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>, count: Int, timeoutMilliseconds: Int32) -> Int {
+        max(0, rd_kafka_consume_batch_queue(eventQueue, Int32(timeoutMilliseconds), slots, count))
+    }
+
+    /// An error message carries its text as payload (or only a code).
+    private static func errorText(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> String {
+        if let payload = message.pointee.payload, message.pointee.len > 0 {
+            return String(decoding: UnsafeRawBufferPointer(start: payload, count: message.pointee.len), as: UTF8.self)
         }
-        return messages
+        return String(cString: rd_kafka_err2str(message.pointee.err))
     }
 
     /// Commits `offset + 1` of each message's partition, synchronously. Blocking.
@@ -345,6 +353,15 @@ final class RdKafkaClient: @unchecked Sendable {
             error.isFatal = true
         }
         return error
+    }
+
+    /// Forwards a consumer's waiting log lines. Called on each poll.
+    private func forwardLogs() {
+        guard let logQueue else { return }
+        while let event = rd_kafka_queue_poll(logQueue, 0) {
+            defer { rd_kafka_event_destroy(event) }
+            if rd_kafka_event_type(event) == RD_KAFKA_EVENT_LOG { forwardLog(event) }
+        }
     }
 
     private func forwardLog(_ event: OpaquePointer) {
