@@ -210,6 +210,50 @@ struct GatewayChannelTests {
         }
     }
 
+    @Test("Africa's Talking USSD: a reporter over the hourly limit is told so on the last screen and no report is made")
+    func ussdThrottled() async throws {
+        let app = try IntakeHarness.makeApp(senderLimitPerHour: 2)
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await withRunningServices([probe]) {
+            try await IntakeHarness.seedReference(client: probe)
+            try await app.test(.router) { client in
+                let phone = IntakeHarness.uniquePhone()
+                func session(_ sessionID: String, _ inputs: [String]) async throws -> String {
+                    var last = ""
+                    for count in 0...inputs.count {
+                        let response = try await client.execute(
+                            uri: "/v1/inbound/africastalking/ussd?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
+                            body: IntakeHarness.form([("sessionId", sessionID), ("serviceCode", "*384*123#"), ("phoneNumber", phone.e164),
+                                                      ("networkCode", "61001"), ("text", inputs.prefix(count).joined(separator: "*"))]))
+                        #expect(response.status == .ok)
+                        last = String(buffer: response.body)
+                    }
+                    return last
+                }
+                // French, first category, first region, first commune, no details, confirm.
+                let walk = ["1", "1", "1", "1", "0", "1"]
+                #expect(try await session("ATUid_\(UUID().uuidString)", walk).hasPrefix("END Merci. Votre référence: "))
+                #expect(try await session("ATUid_\(UUID().uuidString)", walk).hasPrefix("END Merci. Votre référence: "))
+                let third = "ATUid_\(UUID().uuidString)"
+                let refused = try await session(third, walk)
+                #expect(refused.hasPrefix("END Trop de signalements"))
+                #expect(refused.count <= 164)
+                #expect(try await reportsFrom(phone.e164, probe) == 2)
+                let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(phone.e164, defaultCountryCode: "223")!)
+                #expect(try await IntakeHarness.count(probe, """
+                    SELECT count(*) FROM intake.inbound_messages WHERE sender_pseudonym = \(pseudonym) AND kind = 'throttled'
+                    """) == 1)
+                // The gateway repeating the last screen gets the same answer, and still no report.
+                let repeated = try await client.execute(
+                    uri: "/v1/inbound/africastalking/ussd?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
+                    body: IntakeHarness.form([("sessionId", third), ("serviceCode", "*384*123#"), ("phoneNumber", phone.e164),
+                                              ("networkCode", "61001"), ("text", walk.joined(separator: "*"))]))
+                #expect(String(buffer: repeated.body).hasPrefix("END Trop de signalements"))
+                #expect(try await reportsFrom(phone.e164, probe) == 2)
+            }
+        }
+    }
+
     // MARK: Twilio
 
     func twilioHeaders(path: String, _ fields: [(String, String)], token: String = Self.twilioToken) -> HTTPFields {

@@ -62,14 +62,23 @@ struct PostgresIntakeRepository: IntakeRepository {
     }
 
     func acceptReport(key: InboundKey?, requestHash: String?, submission: ReportSubmission, logger: Logger) async throws -> InboundResult {
-        if let key, let stored = try await storeNew(key: key, requestHash: requestHash, senderLimit: nil, submission: submission, logger: logger) {
+        // A USSD reporter shares the SMS sender's hourly limit (one window per number); an
+        // operator's reports carry a caller's number too but are a trusted channel, never limited.
+        let limitedSender = submission.channel == .ussd ? submission.reporter?.pseudonym : nil
+        let senderLimit = limitedSender == nil ? nil : senderLimitPerHour
+        if let key, let stored = try await storeNew(key: key, requestHash: requestHash, senderLimit: senderLimit, submission: submission, logger: logger) {
             return stored
         }
         return try await postgres.inTransaction(logger: logger) { connection in
             if let key, let existing = try await claim(key, requestHash: requestHash, sender: submission.reporter?.pseudonym, on: connection, logger: logger) {
                 return InboundResult(outcome: existing, isDuplicate: true)
             }
-            let outcome = try await insertReport(submission, at: Date(), on: connection, logger: logger)
+            let outcome: InboundOutcome
+            if let limitedSender, try await overLimit(limitedSender, on: connection, logger: logger) {
+                outcome = .throttled
+            } else {
+                outcome = try await insertReport(submission, at: Date(), on: connection, logger: logger)
+            }
             if let key {
                 try await record(key, outcome, on: connection, logger: logger)
                 count(key, outcome)

@@ -34,6 +34,9 @@ struct USSDController: Sendable {
             if let code = stored.state.completedCode {
                 return USSDMenu.thanks(code: code, language: stored.state.language)
             }
+            if stored.state.refusedOverLimit == true {
+                return "END " + USSDMenu.Text.throttled(stored.state.language)
+            }
             state = stored.state
             input = Self.newInput(text: text, previous: stored.lastText)
         }
@@ -49,6 +52,12 @@ struct USSDController: Sendable {
             let result = try await repository.acceptReport(
                 key: InboundKey(channel: .africasTalkingUSSD, messageID: sessionID), requestHash: nil, submission: submission, logger: logger)
             IntakeLog.accepted(result, channel: .africasTalkingUSSD, logger: logger)
+            if case .throttled = result.outcome {
+                var refused = final
+                refused.refusedOverLimit = true
+                try await sessions.save(sessionID: sessionID, pseudonym: sender.pseudonym, state: refused, lastText: text, logger: logger)
+                return "END " + USSDMenu.Text.throttled(final.language)
+            }
             guard case .report(_, let code) = result.outcome else {
                 try await sessions.delete(sessionID: sessionID, logger: logger)
                 return "END " + USSDMenu.Text.cancelled(final.language)

@@ -15,6 +15,8 @@ struct USSDState: Codable, Sendable, Equatable {
     var page = 0
     /// Set once the report is stored, so a repeated final request gets the same answer.
     var completedCode: String?
+    /// Set when the report was refused over the sender's hourly limit, for the same reason.
+    var refusedOverLimit: Bool?
 }
 
 /// The USSD menu as a pure function of state and input, so every screen can be tested alone.
@@ -220,6 +222,12 @@ enum USSDMenu {
             pick(l, fr: "Envoyer le signalement?\n1 Oui\n2 Non", en: "Send the report?\n1 Yes\n2 No", ar: "إرسال البلاغ؟\n1 نعم\n2 لا")
         }
         static func cancelled(_ l: String) -> String { pick(l, fr: "Signalement annulé.", en: "Report cancelled.", ar: "تم إلغاء البلاغ.") }
+        /// Over the hourly limit. Says nothing of what was reported, and points to the call centre.
+        static func throttled(_ l: String) -> String {
+            pick(l, fr: "Trop de signalements depuis ce numéro cette heure. Réessayez plus tard ou appelez le centre d'appel.",
+                 en: "Too many reports from this number this hour. Try again later or call the call centre.",
+                 ar: "بلاغات كثيرة من هذا الرقم خلال هذه الساعة. حاول لاحقا أو اتصل بمركز الاتصال.")
+        }
         static func thanks(_ l: String, _ code: String) -> String {
             pick(l, fr: "Merci. Votre référence: \(code). Pour le suivi, envoyez ETAT \(code) par SMS.",
                  en: "Thank you. Your reference: \(code). For updates, text STATUS \(code).",
