@@ -74,6 +74,21 @@ docker-compose -f docker-compose.yml --profile observability config > "$resolved
 services="$(docker-compose -f docker-compose.yml --profile observability config --services | sort | tr '\n' ' ')"
 [ "$services" = "accountability grafana intake kafka notification postgres prometheus routing warehouse " ] \
   || fail "unexpected compose services with the observability profile: $services"
+log "docker-compose's PostgreSQL runs with deploy/postgres/hotline.conf"
+"$VENV/bin/python" - "$ROOT" <<'PY' || fail "docker-compose.yml: postgres command differs from deploy/postgres/hotline.conf"
+import pathlib, sys, yaml
+root = pathlib.Path(sys.argv[1])
+wanted = []
+for line in (root / "deploy/postgres/hotline.conf").read_text().splitlines():
+    line = line.split("#", 1)[0].strip()
+    if line:
+        name, value = (part.strip() for part in line.split("=", 1))
+        wanted.append(f"{name}={value}")
+command = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["postgres"]["command"]
+given = [command[i + 1] for i, part in enumerate(command) if part == "-c"]
+assert command[0] == "postgres", command
+assert sorted(given) == sorted(wanted), f"compose passes {given}, hotline.conf says {wanted}"
+PY
 log "check-jsonschema against the Compose Specification schema (Debian docker-compose $(dpkg-query -W -f='${Version}' docker-compose))"
 "$VENV/bin/check-jsonschema" --schemafile "$COMPOSE_SCHEMA" docker-compose.yml "$resolved/observability.yml" \
   || fail "docker-compose.yml does not match the Compose Specification schema"

@@ -43,6 +43,17 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def postgres_settings(root: str) -> list[tuple[str, str]]:
+    """deploy/postgres/hotline.conf: the server settings every hotline PostgreSQL runs with."""
+    settings = []
+    for line in open(f"{root}/deploy/postgres/hotline.conf", encoding="utf-8"):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, value = (part.strip() for part in line.split("=", 1))
+            settings.append((name, value))
+    return settings
+
+
 @dataclass
 class Stack:
     root: str
@@ -80,7 +91,8 @@ class Stack:
 
     def start_postgres(self) -> None:
         options = (f"-p {self.pg_port} -k {self.stack_dir} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-                   f"-c fsync={os.environ.get('HOTLINE_PG_FSYNC', 'on')}")
+                   f"-c fsync={os.environ.get('HOTLINE_PG_FSYNC', 'on')} "
+                   + " ".join(f"-c {name}={value}" for name, value in postgres_settings(self.root)))
         self.pg_ctl("-l", f"{self.stack_dir}/postgres.log", "-w", "-t", "60", "-o", options, "start")
 
     def fresh_database(self) -> None:

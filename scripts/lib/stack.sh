@@ -12,6 +12,12 @@ pg_bin() {
 
 as_postgres() { runuser -u postgres -- "$@"; }
 
+# The server settings of deploy/postgres/hotline.conf as "-c name=value" options.
+pg_settings_options() {
+  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]*=[[:space:]]*/=/' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' \
+    "$ROOT/deploy/postgres/hotline.conf" | sed 's/^/-c /' | tr '\n' ' '
+}
+
 start_postgres() {
   local bin data="$STACK_DIR/pgdata" logfile="$STACK_DIR/postgres.log"
   bin="$(pg_bin)"
@@ -31,7 +37,7 @@ start_postgres() {
   else
     stack_log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_postgres "$bin/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
-      -o "-p $PG_PORT -k $STACK_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${HOTLINE_PG_FSYNC:-on}" start >/dev/null \
+      -o "-p $PG_PORT -k $STACK_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${HOTLINE_PG_FSYNC:-on} $(pg_settings_options)" start >/dev/null \
       || { echo "PostgreSQL failed to start; see $logfile" >&2; tail -n 20 "$logfile" >&2; return 1; }
   fi
   # Database creation is idempotent.
