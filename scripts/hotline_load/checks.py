@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -31,6 +32,26 @@ class Checks:
 def gateway_records(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+class GatewayTail:
+    """Reads a gateway record incrementally: each call parses only the lines appended since the
+    last one (a half-written last line waits for the next call), so polling it stays cheap however
+    long the record grows."""
+
+    def __init__(self, path: str, start_at_end: bool = False):
+        self.path = path
+        self.offset = os.path.getsize(path) if start_at_end and os.path.exists(path) else 0
+
+    def new_records(self) -> list[dict]:
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            chunk = f.read()
+        end = chunk.rfind(b"\n") + 1
+        self.offset += end
+        return [json.loads(line) for line in chunk[:end].decode("utf-8").splitlines() if line.strip()]
 
 
 def counts(stack: Stack) -> tuple[int, int]:
