@@ -214,6 +214,7 @@ struct GatewayChannelTests {
     func ussdThrottled() async throws {
         let app = try IntakeHarness.makeApp(senderLimitPerHour: 2)
         let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await IntakeHarness.awayFromHourBoundary()
         try await withRunningServices([probe]) {
             try await IntakeHarness.seedReference(client: probe)
             try await app.test(.router) { client in
@@ -400,6 +401,7 @@ struct GatewayChannelTests {
     func senderRateLimit() async throws {
         let app = try IntakeHarness.makeApp(senderLimitPerHour: 3)
         let probe = try TestEnvironment.database.makeClient(logger: logger)
+        try await IntakeHarness.awayFromHourBoundary()
         try await withRunningServices([probe]) {
             try await app.test(.router) { client in
                 let phone = IntakeHarness.uniquePhone()
