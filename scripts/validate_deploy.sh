@@ -78,12 +78,9 @@ log "docker-compose's PostgreSQL runs with deploy/postgres/hotline.conf"
 "$VENV/bin/python" - "$ROOT" <<'PY' || fail "docker-compose.yml: postgres command differs from deploy/postgres/hotline.conf"
 import pathlib, sys, yaml
 root = pathlib.Path(sys.argv[1])
-wanted = []
-for line in (root / "deploy/postgres/hotline.conf").read_text().splitlines():
-    line = line.split("#", 1)[0].strip()
-    if line:
-        name, value = (part.strip() for part in line.split("=", 1))
-        wanted.append(f"{name}={value}")
+sys.path.insert(0, str(root / "scripts"))
+from hotline_load.stack import postgres_settings
+wanted = [f"{name}={value}" for name, value in postgres_settings(str(root))]
 command = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["postgres"]["command"]
 given = [command[i + 1] for i, part in enumerate(command) if part == "-c"]
 assert command[0] == "postgres", command

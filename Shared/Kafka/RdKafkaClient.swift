@@ -33,7 +33,8 @@ final class RdKafkaClient: @unchecked Sendable {
         }
         let events: Int32 = switch kind {
         case .producer: RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
-        case .consumer: RD_KAFKA_EVENT_FETCH | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
+        // Messages are taken with rd_kafka_consume_batch_queue, not as events.
+        case .consumer: RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
         }
         rd_kafka_conf_set_events(conf, events)
 
@@ -234,7 +235,7 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     private func take(into slots: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>, count: Int, timeoutMilliseconds: Int32) -> Int {
-        max(0, rd_kafka_consume_batch_queue(eventQueue, Int32(timeoutMilliseconds), slots, count))
+        max(0, rd_kafka_consume_batch_queue(eventQueue, timeoutMilliseconds, slots, count))
     }
 
     /// An error message carries its text as payload (or only a code).

@@ -90,7 +90,6 @@ enum NotificationHarness {
         return KafkaProducerMessage(topic: Topic.notificationsRequested, key: request.notificationID, value: try EventCoding.encode(envelope))
     }
 
-    /// Stores requests directly, as the consumer would, so a test need not wait for a group join.
     /// A dispatcher alone (no consumer), started, sending through the configured gateway.
     static func dispatcher(_ configuration: NotificationConfiguration, client: PostgresClient, instance: String) -> Dispatcher {
         let started = StartupLatch()
@@ -100,6 +99,7 @@ enum NotificationHarness {
                               keyring: .development, startup: started, logger: logger)
     }
 
+    /// Stores requests directly, as the consumer would, so a test need not wait for a group join.
     static func store(_ requests: [NotificationRequested], client: PostgresClient) async throws {
         let store = RequestStore(postgres: client, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
                                  quietHours: QuietHoursPolicy(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")

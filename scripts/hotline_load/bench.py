@@ -27,6 +27,8 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.results: dict = {"notes": []}
+        # What the fake gateway accepted, one JSON line per request; each end-to-end step starts it afresh.
+        self.gateway_record = f"{args.stack_dir}/gateway-bench.jsonl"
         env = {"HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR": "100000", "HOTLINE_SMS_PROVIDER": "africastalking",
                "HOTLINE_SMS_RATE_PER_SECOND": "2000", "HOTLINE_SMS_RATE_BURST": "200", "HOTLINE_SMS_DISPATCHERS": "2", "HOTLINE_SMS_DISPATCH_BATCH": "64"}
         # Each service keeps the default pool of 20 connections: 40 made things worse on two cores
@@ -134,7 +136,7 @@ class Bench:
     # MARK: End to end
 
     def e2e_run(self, label: str, block: int, rate: float, seconds: int) -> dict:
-        tail = GatewayTail(f"{self.args.stack_dir}/gateway-bench.jsonl", start_at_end=True)
+        tail = GatewayTail(self.gateway_record, start_at_end=True)
         reports = make_reports(f"{label}-{int(time.time())}", block, int(rate * seconds), seed=block)
         phones = {r.phone: r for r in reports}
         acknowledged: dict[str, float] = {}  # phone → when the gateway accepted its acknowledgement
@@ -182,10 +184,9 @@ class Bench:
         stack.start_broker()
         stack.fresh_database()
         # A fresh record too: each step reads only its own sends.
-        record = f"{self.args.stack_dir}/gateway-bench.jsonl"
-        if os.path.exists(record):
-            os.remove(record)
-        stack.start_gateway(record)
+        if os.path.exists(self.gateway_record):
+            os.remove(self.gateway_record)
+        stack.start_gateway(self.gateway_record)
         stack.start_all()
         self.warm_up()
 
@@ -193,7 +194,7 @@ class Bench:
         """Measures the steady state, as a hotline runs: a few reports go through first, until each
         has its acknowledgement, so consumer-group joins and first metadata are not counted (a
         freshly started stack took about 4 s for its first reports)."""
-        tail = GatewayTail(f"{self.args.stack_dir}/gateway-bench.jsonl")
+        tail = GatewayTail(self.gateway_record)
         reports = make_reports(f"warmup-{int(time.time())}", 0, 20, seed=0)
         phones = {r.phone for r in reports}
         acknowledged = set()
