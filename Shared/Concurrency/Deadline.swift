@@ -1,4 +1,6 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// The operation did not finish within its deadline and was abandoned.
 public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
@@ -29,8 +31,10 @@ public func withDeadline<Result: Sendable>(
                     race.finish(with: .failure(error))
                 }
             }
-            let timer = Task {
-                try? await Task.sleep(for: deadline)
+            // An event-loop timer, not a sleeping task: a cancelled `Task.sleep` keeps its timer
+            // and task allocated until the full deadline passes, which under load held tens of
+            // thousands of finished deadlines (about 7 MiB in notification at 780 sends/s).
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(deadline.nanoseconds)) {
                 if race.finish(with: .failure(DeadlineExceeded(deadline: deadline))) { work.cancel() }
             }
             race.attach(work: work, timer: timer)
@@ -40,13 +44,21 @@ public func withDeadline<Result: Sendable>(
     }
 }
 
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}
+
 /// Resumes the caller exactly once: with the operation's result, the deadline, or cancellation.
 private final class DeadlineRace<Result: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Result, any Error>?
         var done = false
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Scheduled<Void>?
         var cancelled = false
     }
     private let state = NIOLockedValueBox(State())
@@ -55,7 +67,7 @@ private final class DeadlineRace<Result: Sendable>: Sendable {
         state.withLockedValue { $0.continuation = continuation }
     }
 
-    func attach(work: Task<Void, Never>, timer: Task<Void, Never>) {
+    func attach(work: Task<Void, Never>, timer: Scheduled<Void>) {
         let (done, cancelled) = state.withLockedValue { state in
             state.work = work
             state.timer = timer
@@ -69,7 +81,7 @@ private final class DeadlineRace<Result: Sendable>: Sendable {
     /// Returns true if this call resumed the caller.
     @discardableResult
     func finish(with result: Swift.Result<Result, any Error>) -> Bool {
-        let (continuation, timer) = state.withLockedValue { state -> (CheckedContinuation<Result, any Error>?, Task<Void, Never>?) in
+        let (continuation, timer) = state.withLockedValue { state -> (CheckedContinuation<Result, any Error>?, Scheduled<Void>?) in
             guard !state.done else { return (nil, nil) }
             state.done = true
             defer { state.continuation = nil }

@@ -1,4 +1,6 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// Wakes pollers early when there is new work, so that a quiet poll interval is not also the
 /// latency of the first item after a lull. Polling stays the safety net: a ring only shortens a wait.
@@ -50,22 +52,19 @@ public final class Doorbell: Sendable {
     /// Returns after `timeout`, at the first ring, or on cancellation, whichever comes first.
     public func wait(upTo timeout: Duration) async {
         if state.withLockedValue({ state in defer { state.rangUnheard = false }; return state.rangUnheard }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForRing() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForRing() async {
-        // A ring between `wait`'s first look and this registration is taken here, not slept past.
+        // A ring between the look above and this registration is taken here, not slept past.
         let id = state.withLockedValue { state in
             defer { state.nextID &+= 1 }
             state.waiters[state.nextID] = state.rangUnheard ? .released : .registering
             state.rangUnheard = false
             return state.nextID
         }
+        // An event-loop timer, cancelled when a ring comes first; a sleeping task would stay
+        // allocated for the whole timeout after every early ring.
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            self.release(id)
+        }
+        defer { timer.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLockedValue { state -> Bool in
@@ -79,20 +78,25 @@ public final class Doorbell: Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let continuation = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-                switch state.waiters[id] {
-                case .waiting(let continuation):
-                    state.waiters[id] = nil
-                    return continuation
-                case .registering:
-                    state.waiters[id] = .released
-                    return nil
-                case .released, nil:
-                    // Already resumed (a ring won the race) or about to be.
-                    return nil
-                }
-            }
-            continuation?.resume()
+            release(id)
         }
+    }
+
+    /// Resumes one waiter early (its timeout or its task's cancellation).
+    private func release(_ id: UInt64) {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            switch state.waiters[id] {
+            case .waiting(let continuation):
+                state.waiters[id] = nil
+                return continuation
+            case .registering:
+                state.waiters[id] = .released
+                return nil
+            case .released, nil:
+                // Already resumed (a ring won the race) or about to be.
+                return nil
+            }
+        }
+        continuation?.resume()
     }
 }

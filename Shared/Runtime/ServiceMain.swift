@@ -1,9 +1,21 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// The shared body of every service's `main`: configuration, logging, metrics, one service group.
 public enum ServiceMain {
+    /// Runs Swift concurrency's jobs on the NIO event loops that do the HTTP, PostgreSQL and
+    /// Kafka-bridge I/O, instead of hopping to the default pool and back for every await on a
+    /// channel. Called first thing in `main`, on the main thread, before any task is created.
+    /// Safe here because nothing in the services blocks a concurrency thread: librdkafka's
+    /// blocking polls and commits run on their own threads.
+    public static func adoptEventLoopsAsConcurrencyExecutor() {
+        guard ProcessInfo.processInfo.environment["HOTLINE_CONCURRENCY_ON_EVENT_LOOPS"] != "false" else { return }
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     public static func run<App: ApplicationProtocol>(
         serviceName: String,
         defaultHTTPPort: Int,

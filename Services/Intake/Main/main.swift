@@ -1,6 +1,8 @@
 import HotlineRuntime
 import IntakeService
 
+ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+
 await ServiceMain.run(serviceName: "intake", defaultHTTPPort: 8080) { configuration, reader, logger in
     let intake = IntakeConfiguration.fromEnvironment(&reader)
     return try buildIntakeApplication(configuration: configuration, intake: intake, logger: logger)

@@ -2,6 +2,8 @@ import HotlinePrivacy
 import HotlineRuntime
 import NotificationService
 
+ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+
 await ServiceMain.run(serviceName: "notification", defaultHTTPPort: 8083) { configuration, reader, logger in
     let notification = NotificationConfiguration.fromEnvironment(&reader)
     let keyring = PIIKeyring.fromEnvironment(&reader)
