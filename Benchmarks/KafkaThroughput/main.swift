@@ -17,6 +17,9 @@ import ServiceLifecycle
 // consume: a new consumer group reads --count records in batches of what is already fetched, at most
 // --commit-every records each, committing each batch synchronously while the next is polled (the
 // services' ConsumerWorker does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
+// --prefetch-records and --prefetch-kilobytes override the services' bounded prefetch queue (1,000
+// records per partition, 4 MiB); librdkafka's defaults, which rdkafka_performance runs with, are
+// 100000 and 65536.
 // Prints one JSON object: {"mode", "count", "seconds", "per_second"}.
 
 struct Options {
@@ -29,6 +32,7 @@ struct Options {
     var inflight = 16
     var commitEvery = 1
     var prefetchRecords: Int?
+    var prefetchKilobytes: Int?
 
     init(_ arguments: [String]) {
         mode = arguments.first ?? mode
@@ -44,6 +48,7 @@ struct Options {
             case "--inflight": inflight = Int(value) ?? inflight
             case "--commit-every": commitEvery = Int(value) ?? commitEvery
             case "--prefetch-records": prefetchRecords = Int(value)
+            case "--prefetch-kilobytes": prefetchKilobytes = Int(value)
             default: FileHandle.standardError.write(Data("unknown option \(arguments[index])\n".utf8)); exit(2)
             }
             index += 2
@@ -114,6 +119,7 @@ case "consume":
     var configuration = KafkaConsumerConfiguration(client: client, groupID: "bench-\(UUID().uuidString)", topics: [options.topic])
     configuration.autoOffsetReset = "earliest"
     if let records = options.prefetchRecords { configuration.prefetchMinimumRecords = records }
+    if let kilobytes = options.prefetchKilobytes { configuration.prefetchMaximumKilobytes = kilobytes }
     let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
     try await withService(consumer, logger: logger) {
         var received = 0
