@@ -12,9 +12,13 @@ public enum ServiceMain {
     /// Safe here because nothing in the services blocks a concurrency thread: librdkafka's
     /// blocking polls and commits run on their own threads.
     public static func adoptEventLoopsAsConcurrencyExecutor() {
-        guard ProcessInfo.processInfo.environment["HOTLINE_CONCURRENCY_ON_EVENT_LOOPS"] != "false" else { return }
+        // Read before the environment reader exists; `run` reads it again, so a bad value refuses start.
+        var reader = try? EnvironmentReader()
+        guard reader?.bool(concurrencyOnEventLoops, default: true) ?? true else { return }
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
+
+    static let concurrencyOnEventLoops = "HOTLINE_CONCURRENCY_ON_EVENT_LOOPS"
 
     public static func run<App: ApplicationProtocol>(
         serviceName: String,
@@ -27,6 +31,7 @@ public enum ServiceMain {
             reader = try EnvironmentReader()
             configuration = ServiceConfiguration.fromEnvironment(
                 serviceName: serviceName, defaultHTTPPort: defaultHTTPPort, reader: &reader)
+            _ = reader.bool(concurrencyOnEventLoops, default: true)
             try reader.validate()
         } catch {
             refuseToStart(serviceName, error)

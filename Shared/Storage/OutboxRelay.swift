@@ -16,18 +16,21 @@ public struct OutboxRelayConfiguration: Sendable {
     /// Longest one batch may take (database lease, broker acknowledgements, marking rows);
     /// past it the attempt is abandoned, logged and retried rather than waited on for ever.
     public var batchDeadline: Duration = .seconds(45)
-    /// Published rows are kept this long for inspection, then deleted.
-    public var retainPublished: Duration = .seconds(24 * 3600)
 
     public init() {}
 }
 
-/// Publishes a service's outbox to Kafka, in commit order, and marks rows sent.
+/// Publishes a service's outbox to Kafka, in commit order, and deletes what the broker acknowledged.
 ///
 /// One relay per schema works at a time (a transaction-scoped advisory lock), so order holds with
-/// several replicas. Rows are marked only after the broker acknowledged them; a crash in between
+/// several replicas. Rows are deleted only after the broker acknowledged them; a crash in between
 /// publishes them again, and consumers drop the repeat by event id. While the broker is down the
 /// backlog grows in PostgreSQL and drains when it returns.
+///
+/// Deleted, not marked: an update setting `published_at` wrote a second full copy of every row
+/// (payload included) and new entries in both unique indexes, because the column is in the
+/// partial index's predicate and so the update could not be HOT. The topic is the record of
+/// what was published.
 public final class OutboxRelay: Service, Sendable {
     private let outbox: Outbox
     private let client: PostgresClient
@@ -57,7 +60,7 @@ public final class OutboxRelay: Service, Sendable {
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     lastCleanup = .now
                     try await withDeadline(configuration.batchDeadline) {
-                        try await self.deletePublished()
+                        try await self.deleteRowsMarkedByEarlierVersions()
                         backlogGauge.record(try await self.outbox.backlog(client: self.client, logger: self.logger))
                     }
                 }
@@ -76,7 +79,7 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Publishes up to one batch; returns how many rows it marked sent.
+    /// Publishes up to one batch; returns how many rows it published and deleted.
     func publishBatch() async throws -> Int {
         let schema = outbox.schema.name
         let lockName = "hotline.outbox.\(schema)"
@@ -101,18 +104,15 @@ public final class OutboxRelay: Service, Sendable {
             }
             guard !messages.isEmpty else { return 0 }
             _ = try await producer.sendInOrder(messages)
-            try await connection.query(
-                "UPDATE \(unescaped: schema).outbox SET published_at = now() WHERE id = ANY(\(ids))", logger: logger)
+            try await connection.query("DELETE FROM \(unescaped: schema).outbox WHERE id = ANY(\(ids))", logger: logger)
             Counter(label: "hotline_outbox_published_total", dimensions: [("schema", schema)]).increment(by: ids.count)
             return ids.count
         }
     }
 
-    private func deletePublished() async throws {
-        let seconds = Int(configuration.retainPublished.components.seconds)
-        try await client.query("""
-            DELETE FROM \(unescaped: outbox.schema.name).outbox
-            WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => \(seconds))
-            """, logger: logger)
+    /// Versions before 2026-11-24 kept published rows for a day, marked by `published_at`.
+    private func deleteRowsMarkedByEarlierVersions() async throws {
+        try await client.query(
+            "DELETE FROM \(unescaped: outbox.schema.name).outbox WHERE published_at IS NOT NULL", logger: logger)
     }
 }
