@@ -85,6 +85,8 @@ public struct ServiceConfiguration: Sendable {
     public var consumerBatchSize: Int = 256
     /// Longest a request may take before it is answered 503.
     public var requestDeadlineMilliseconds: Int = 5_000
+    /// How long published outbox rows are kept for inspection; zero deletes them once acknowledged.
+    public var outboxRetention: Duration = .zero
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
 
@@ -136,6 +138,7 @@ public struct ServiceConfiguration: Sendable {
         configuration.consumerSessionTimeoutMilliseconds = reader.int("HOTLINE_KAFKA_SESSION_TIMEOUT_MS", default: 6_000)
         configuration.consumerBatchSize = max(1, reader.int("HOTLINE_KAFKA_CONSUMER_BATCH", default: 256))
         configuration.requestDeadlineMilliseconds = reader.int("HOTLINE_REQUEST_DEADLINE_MS", default: 5_000)
+        configuration.outboxRetention = .seconds(max(0, reader.int("HOTLINE_OUTBOX_RETAIN_SECONDS", default: 0)))
         let level = reader.string("HOTLINE_LOG_LEVEL", default: "info")
         if let parsed = Logger.Level(rawValue: level) { configuration.logLevel = parsed } else {
             reader.report("HOTLINE_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")

@@ -28,7 +28,9 @@ public struct ServiceRuntime: Sendable {
         self.postgres = try configuration.database.makeClient(logger: logger)
         self.producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: configuration.kafka), logger: logger)
         self.outbox = Outbox(schema: schema)
-        self.relay = OutboxRelay(outbox: outbox, client: postgres, producer: producer, logger: logger)
+        var relayConfiguration = OutboxRelayConfiguration()
+        relayConfiguration.retainPublished = configuration.outboxRetention
+        self.relay = OutboxRelay(outbox: outbox, client: postgres, producer: producer, configuration: relayConfiguration, logger: logger)
         self.migrations = sharedSchemas.map { MigrationRunner(schema: $0.0, migrations: $0.1) }
             + [MigrationRunner(schema: schema, migrations: migrations)]
     }

@@ -16,6 +16,9 @@ public struct OutboxRelayConfiguration: Sendable {
     /// Longest one batch may take (database lease, broker acknowledgements, marking rows);
     /// past it the attempt is abandoned, logged and retried rather than waited on for ever.
     public var batchDeadline: Duration = .seconds(45)
+    /// Zero: a row is deleted once the broker acknowledged it. Otherwise it is marked published
+    /// and kept this long for inspection, at the cost of a second full copy of every row.
+    public var retainPublished: Duration = .zero
 
     public init() {}
 }
@@ -27,10 +30,10 @@ public struct OutboxRelayConfiguration: Sendable {
 /// publishes them again, and consumers drop the repeat by event id. While the broker is down the
 /// backlog grows in PostgreSQL and drains when it returns.
 ///
-/// Deleted, not marked: an update setting `published_at` wrote a second full copy of every row
-/// (payload included) and new entries in both unique indexes, because the column is in the
-/// partial index's predicate and so the update could not be HOT. The topic is the record of
-/// what was published.
+/// Deleted by default, not marked: an update setting `published_at` writes a second full copy of
+/// every row (payload included) and new entries in both unique indexes, because the column is in
+/// the partial index's predicate and so the update cannot be HOT. The topic is the record of what
+/// was published; `retainPublished` keeps marked rows for inspection when an operator wants them.
 public final class OutboxRelay: Service, Sendable {
     private let outbox: Outbox
     private let client: PostgresClient
@@ -60,7 +63,7 @@ public final class OutboxRelay: Service, Sendable {
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     lastCleanup = .now
                     try await withDeadline(configuration.batchDeadline) {
-                        try await self.deleteRowsMarkedByEarlierVersions()
+                        try await self.deleteRetainedRows()
                         backlogGauge.record(try await self.outbox.backlog(client: self.client, logger: self.logger))
                     }
                 }
@@ -104,15 +107,23 @@ public final class OutboxRelay: Service, Sendable {
             }
             guard !messages.isEmpty else { return 0 }
             _ = try await producer.sendInOrder(messages)
-            try await connection.query("DELETE FROM \(unescaped: schema).outbox WHERE id = ANY(\(ids))", logger: logger)
+            if configuration.retainPublished == .zero {
+                try await connection.query("DELETE FROM \(unescaped: schema).outbox WHERE id = ANY(\(ids))", logger: logger)
+            } else {
+                try await connection.query(
+                    "UPDATE \(unescaped: schema).outbox SET published_at = now() WHERE id = ANY(\(ids))", logger: logger)
+            }
             Counter(label: "hotline_outbox_published_total", dimensions: [("schema", schema)]).increment(by: ids.count)
             return ids.count
         }
     }
 
-    /// Versions before 2026-11-24 kept published rows for a day, marked by `published_at`.
-    private func deleteRowsMarkedByEarlierVersions() async throws {
-        try await client.query(
-            "DELETE FROM \(unescaped: outbox.schema.name).outbox WHERE published_at IS NOT NULL", logger: logger)
+    /// Deletes marked rows older than the retention (all of them once retention is turned off).
+    private func deleteRetainedRows() async throws {
+        let seconds = Int(configuration.retainPublished.components.seconds)
+        try await client.query("""
+            DELETE FROM \(unescaped: outbox.schema.name).outbox
+            WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => \(seconds))
+            """, logger: logger)
     }
 }

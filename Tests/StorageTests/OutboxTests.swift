@@ -84,7 +84,19 @@ struct OutboxTests {
                 return sequences
             }
             #expect(published == (0..<20).filter { $0 % 5 != 4 }, "committed events only, in commit order")
+            #expect(try await rowCount(schema, client: client) == 0, "by default an acknowledged row is deleted, not kept")
         }
+    }
+
+    private func rowCount(_ schema: DatabaseSchema, client: PostgresClient, published: Bool? = nil) async throws -> Int {
+        let filter = switch published {
+        case nil: "true"
+        case true?: "published_at IS NOT NULL"
+        case false?: "published_at IS NULL"
+        }
+        let rows = try await client.query("SELECT count(*) FROM \(unescaped: schema.name).outbox WHERE \(unescaped: filter)", logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return -1
     }
 
     @Test("with the broker unreachable, writes still commit; the backlog drains once a broker answers")
@@ -118,13 +130,16 @@ struct OutboxTests {
                 #expect(try await outbox.backlog(client: client, logger: logger) == 10, "nothing is marked sent without an acknowledgement")
             }
             let producer = try KafkaProducer(configuration: .init(client: TestEnvironment.kafkaClient), logger: logger)
-            let relay = OutboxRelay(outbox: outbox, client: client, producer: producer, logger: logger)
+            var retaining = OutboxRelayConfiguration()
+            retaining.retainPublished = .seconds(3600)
+            let relay = OutboxRelay(outbox: outbox, client: client, producer: producer, configuration: retaining, logger: logger)
             try await withRunningServices([producer]) {
                 try await producer.createTopics([TopicSpecification(name: topic, partitions: 1)])
                 try await withRunningServices([relay]) {
                     try await eventually("backlog drained") { try await outbox.backlog(client: client, logger: logger) == 0 }
                 }
             }
+            #expect(try await rowCount(schema, client: client, published: true) == 10, "with a retention, published rows are kept, marked")
         }
     }
 

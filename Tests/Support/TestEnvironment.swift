@@ -101,6 +101,9 @@ extension TestEnvironment {
         var configuration = ServiceConfiguration(serviceName: serviceName, httpPort: 0, database: database, kafka: kafkaClient)
         configuration.topicPartitions = 3
         configuration.consumerSessionTimeoutMilliseconds = 6_000
+        // Several tests read what a service published from its outbox; the relay's own tests cover
+        // the default, deleting rows once acknowledged.
+        configuration.outboxRetention = .seconds(3600)
         return configuration
     }
 
