@@ -33,7 +33,7 @@ public func withDeadline<Result: Sendable>(
             }
             // An event-loop timer, not a sleeping task: a cancelled `Task.sleep` keeps its timer
             // and task allocated until the full deadline passes, which under load held tens of
-            // thousands of finished deadlines (about 7 MiB in notification at 780 sends/s).
+            // thousands of finished deadlines (about 7 MiB in notification under overload).
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(deadline.nanoseconds)) {
                 if race.finish(with: .failure(DeadlineExceeded(deadline: deadline))) { work.cancel() }
             }

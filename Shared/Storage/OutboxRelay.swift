@@ -13,7 +13,7 @@ public struct OutboxRelayConfiguration: Sendable {
     public var pollInterval: Duration = .milliseconds(20)
     /// Longest wait between attempts while the broker or database is down.
     public var maxBackoff: Duration = .seconds(5)
-    /// Longest one batch may take (database lease, broker acknowledgements, marking rows);
+    /// Longest one batch may take (database lease, broker acknowledgements, deleting or marking rows);
     /// past it the attempt is abandoned, logged and retried rather than waited on for ever.
     public var batchDeadline: Duration = .seconds(45)
     /// Zero: a row is deleted once the broker acknowledged it. Otherwise it is marked published
@@ -26,7 +26,7 @@ public struct OutboxRelayConfiguration: Sendable {
 /// Publishes a service's outbox to Kafka, in commit order, and deletes what the broker acknowledged.
 ///
 /// One relay per schema works at a time (a transaction-scoped advisory lock), so order holds with
-/// several replicas. Rows are deleted only after the broker acknowledged them; a crash in between
+/// several replicas. Rows leave the backlog only after the broker acknowledged them; a crash in between
 /// publishes them again, and consumers drop the repeat by event id. While the broker is down the
 /// backlog grows in PostgreSQL and drains when it returns.
 ///
