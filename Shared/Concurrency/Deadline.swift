@@ -34,21 +34,13 @@ public func withDeadline<Result: Sendable>(
             // An event-loop timer, not a sleeping task: a cancelled `Task.sleep` keeps its timer
             // and task allocated until the full deadline passes, which under load held tens of
             // thousands of finished deadlines (about 7 MiB in notification under overload).
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(deadline.nanoseconds)) {
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(deadline)) {
                 if race.finish(with: .failure(DeadlineExceeded(deadline: deadline))) { work.cancel() }
             }
             race.attach(work: work, timer: timer)
         }
     } onCancel: {
         race.cancel()
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }
 

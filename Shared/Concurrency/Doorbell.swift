@@ -61,7 +61,7 @@ public final class Doorbell: Sendable {
         }
         // An event-loop timer, cancelled when a ring comes first; a sleeping task would stay
         // allocated for the whole timeout after every early ring.
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
             self.release(id)
         }
         defer { timer.cancel() }

@@ -21,13 +21,17 @@ struct GatewayChannelTests {
     static let twilioToken = "dev-twilio-auth-token"
     static let relaySecret = "dev-relay-secret"
 
+    func pseudonym(_ e164: String) -> String {
+        PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(e164, defaultCountryCode: "223")!)
+    }
+
     func reportsFrom(_ e164: String, _ probe: PostgresClient) async throws -> Int {
-        let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(e164, defaultCountryCode: "223")!)
+        let pseudonym = self.pseudonym(e164)
         return try await IntakeHarness.count(probe, "SELECT count(*) FROM intake.reports WHERE reporter_pseudonym = \(pseudonym)")
     }
 
     func commands(_ kind: String, from e164: String, _ probe: PostgresClient) async throws -> Int {
-        let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(e164, defaultCountryCode: "223")!)
+        let pseudonym = self.pseudonym(e164)
         return try await IntakeHarness.count(probe, """
             SELECT count(*) FROM intake.outbox WHERE topic = 'hotline.commands.received'
             AND convert_from(message_key, 'UTF8') = \(pseudonym) AND convert_from(payload, 'UTF8') LIKE \("%\"kind\":\"\(kind)\"%")
@@ -219,16 +223,17 @@ struct GatewayChannelTests {
             try await IntakeHarness.seedReference(client: probe)
             try await app.test(.router) { client in
                 let phone = IntakeHarness.uniquePhone()
+                func screen(_ sessionID: String, _ text: String) async throws -> String {
+                    let response = try await client.execute(
+                        uri: "/v1/inbound/africastalking/ussd?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
+                        body: IntakeHarness.form([("sessionId", sessionID), ("serviceCode", "*384*123#"), ("phoneNumber", phone.e164),
+                                                  ("networkCode", "61001"), ("text", text)]))
+                    #expect(response.status == .ok)
+                    return String(buffer: response.body)
+                }
                 func session(_ sessionID: String, _ inputs: [String]) async throws -> String {
                     var last = ""
-                    for count in 0...inputs.count {
-                        let response = try await client.execute(
-                            uri: "/v1/inbound/africastalking/ussd?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
-                            body: IntakeHarness.form([("sessionId", sessionID), ("serviceCode", "*384*123#"), ("phoneNumber", phone.e164),
-                                                      ("networkCode", "61001"), ("text", inputs.prefix(count).joined(separator: "*"))]))
-                        #expect(response.status == .ok)
-                        last = String(buffer: response.body)
-                    }
+                    for count in 0...inputs.count { last = try await screen(sessionID, inputs.prefix(count).joined(separator: "*")) }
                     return last
                 }
                 // French, first category, first region, first commune, no details, confirm.
@@ -240,16 +245,12 @@ struct GatewayChannelTests {
                 #expect(refused.hasPrefix("END Trop de signalements"))
                 #expect(refused.count <= 164)
                 #expect(try await reportsFrom(phone.e164, probe) == 2)
-                let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(phone.e164, defaultCountryCode: "223")!)
+                let pseudonym = self.pseudonym(phone.e164)
                 #expect(try await IntakeHarness.count(probe, """
                     SELECT count(*) FROM intake.inbound_messages WHERE sender_pseudonym = \(pseudonym) AND kind = 'throttled'
                     """) == 1)
                 // The gateway repeating the last screen gets the same answer, and still no report.
-                let repeated = try await client.execute(
-                    uri: "/v1/inbound/africastalking/ussd?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
-                    body: IntakeHarness.form([("sessionId", third), ("serviceCode", "*384*123#"), ("phoneNumber", phone.e164),
-                                              ("networkCode", "61001"), ("text", walk.joined(separator: "*"))]))
-                #expect(String(buffer: repeated.body).hasPrefix("END Trop de signalements"))
+                #expect(try await screen(third, walk.joined(separator: "*")).hasPrefix("END Trop de signalements"))
                 #expect(try await reportsFrom(phone.e164, probe) == 2)
             }
         }
@@ -281,7 +282,7 @@ struct GatewayChannelTests {
                 #expect(String(buffer: response.body) == #"<?xml version="1.0" encoding="UTF-8"?><Response/>"#)
                 #expect(try await reportsFrom(phone.e164, probe) == 1)
                 let stored = try await probe.query(
-                    "SELECT text, language FROM intake.reports WHERE reporter_pseudonym = \(PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(phone.e164, defaultCountryCode: "223")!))",
+                    "SELECT text, language FROM intake.reports WHERE reporter_pseudonym = \(pseudonym(phone.e164))",
                     logger: logger).collect().first?.decode((String, String).self)
                 #expect(stored?.0 == "سرقة في سوق غاو — ߒߞߏ", "Arabic and N'Ko survive byte for byte")
                 #expect(stored?.1 == "ar")
@@ -416,7 +417,7 @@ struct GatewayChannelTests {
                     body: IntakeHarness.form([("from", phone.e164), ("text", "STOP"), ("id", UUID().uuidString)]))
                 #expect(stop.status == .ok)
                 #expect(try await reportsFrom(phone.e164, probe) == 3)
-                let pseudonym = PIIProtector(keyring: .development).pseudonym(of: PhoneNumber.normalise(phone.e164, defaultCountryCode: "223")!)
+                let pseudonym = self.pseudonym(phone.e164)
                 #expect(try await IntakeHarness.count(probe, "SELECT count(*) FROM intake.inbound_messages WHERE sender_pseudonym = \(pseudonym) AND kind = 'throttled'") == 3)
                 // Each message counted once: the one-statement path rolls its count back when it hands over.
                 #expect(try await IntakeHarness.count(probe, "SELECT coalesce(sum(count), 0)::bigint FROM intake.sender_windows WHERE pseudonym = \(pseudonym)") == 6)

@@ -65,7 +65,6 @@ struct IntakeHarness {
 
     static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
-    /// A phone number no other test uses, in E.164, with its national form for leak checks.
     /// The sender limit counts in fixed clock-hour windows, so a test that floods one sender must not
     /// straddle the turn of an hour (a run at 07:59:59 saw its count restart). Waits at most 30 s.
     static func awayFromHourBoundary() async throws {
@@ -73,6 +72,7 @@ struct IntakeHarness {
         if intoHour > 3570 { try await Task.sleep(for: .seconds(3601 - intoHour)) }
     }
 
+    /// A phone number no other test uses, in E.164, with its national form for leak checks.
     static func uniquePhone() -> (e164: String, national: String) {
         let national = "7\(Int.random(in: 1_000_000...9_999_999))"
         return ("+223\(national)", national)
