@@ -19,7 +19,8 @@ import ServiceLifecycle
 // services' ConsumerWorker does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
 // --prefetch-records and --prefetch-kilobytes override the services' bounded prefetch queue (1,000
 // records per partition, 4 MiB); librdkafka's defaults, which rdkafka_performance runs with, are
-// 100000 and 65536.
+// 100000 and 65536. --fetch-queue-backoff-ms overrides how long a partition whose queue is full
+// waits before it is fetched again (the services: 1 ms).
 // Prints one JSON object: {"mode", "count", "seconds", "per_second"}.
 
 struct Options {
@@ -33,6 +34,7 @@ struct Options {
     var commitEvery = 1
     var prefetchRecords: Int?
     var prefetchKilobytes: Int?
+    var fetchQueueBackoff: Int?
 
     init(_ arguments: [String]) {
         mode = arguments.first ?? mode
@@ -49,6 +51,7 @@ struct Options {
             case "--commit-every": commitEvery = Int(value) ?? commitEvery
             case "--prefetch-records": prefetchRecords = Int(value)
             case "--prefetch-kilobytes": prefetchKilobytes = Int(value)
+            case "--fetch-queue-backoff-ms": fetchQueueBackoff = Int(value)
             default: FileHandle.standardError.write(Data("unknown option \(arguments[index])\n".utf8)); exit(2)
             }
             index += 2
@@ -120,6 +123,7 @@ case "consume":
     configuration.autoOffsetReset = "earliest"
     if let records = options.prefetchRecords { configuration.prefetchMinimumRecords = records }
     if let kilobytes = options.prefetchKilobytes { configuration.prefetchMaximumKilobytes = kilobytes }
+    if let backoff = options.fetchQueueBackoff { configuration.fetchQueueBackoffMilliseconds = backoff }
     let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
     try await withService(consumer, logger: logger) {
         var received = 0

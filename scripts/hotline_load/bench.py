@@ -108,7 +108,7 @@ class Bench:
         print("\n== Kafka layer ==", flush=True)
         n, stamp = str(self.args.kafka_messages), int(time.time())
         produce = []
-        for index in range(2):
+        for index in range(self.args.kafka_rounds):
             # Both tools produce into existing topics of 6 partitions (see KafkaThroughput's header).
             run([self.args.kafka_bench, "create", "--topic", f"rd-{stamp}-{index},sw-{stamp}-{index}",
                  "--brokers", f"127.0.0.1:{self.args.broker_port}"])
@@ -118,7 +118,7 @@ class Bench:
             produce.append((base, swift))
             print(f"  produce round {index + 1}: rdkafka_performance {base:.0f}/s, Swift wrapper {swift:.0f}/s", flush=True)
         consume = []
-        for index in range(2):
+        for index in range(self.args.kafka_rounds):
             base = self.rdkafka_performance("-G", f"rdg-{stamp}-{index}", "-t", f"rd-{stamp}-{index}", "-c", n,
                                             "-X", "auto.offset.reset=earliest")
             each = self.swift_kafka("consume", "--topic", f"sw-{stamp}-{index}", "--count", n, "--commit-every", "1")
@@ -246,6 +246,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--e2e-seconds", type=int, default=60)
     parser.add_argument("--kafka-messages", type=int, default=200000)
+    # A round takes well under a second, so a burst of other work on a shared machine can decide
+    # it; three are averaged.
+    parser.add_argument("--kafka-rounds", type=int, default=3)
     parser.add_argument("--drain-seconds", type=int, default=30, help="wait for the backlog after each end-to-end step")
     parser.add_argument("--only", default="intake,kafka,e2e")
     args = parser.parse_args()
