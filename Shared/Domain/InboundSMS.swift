@@ -6,6 +6,8 @@ public enum InboundSMSKind: Sendable, Equatable {
     case reporterCommand(ReporterCommand)
     case responderCommand(ResponderCommand)
     case optOut
+    /// START after a STOP: messages to this number may be sent again.
+    case optIn
 }
 
 /// A reporter's own command: `STATUS <code>`, or a bare 1–5 answering a rating or survey question.
@@ -39,6 +41,8 @@ public struct ResponderCommand: Sendable, Equatable, Codable {
 /// caller confirms that the code exists.
 public enum InboundSMSClassifier {
     static let optOutWords: Set<String> = ["STOP", "ARRET", "ARRETER", "STOPALL", "UNSUBSCRIBE", "DESABONNER", "DESINSCRIRE", "END", "QUIT", "CANCEL"]
+    /// Only the explicit words: a bare "oui" or "ok" may answer a question and must not undo a STOP.
+    static let optInWords: Set<String> = ["START", "UNSTOP", "DEMARRER", "REPRENDRE"]
     static let statusWords: Set<String> = ["STATUS", "ETAT", "STATUT", "SUIVI"]
     static let responderVerbs: [String: ResponderCommand.Verb] = [
         "OK": .acknowledge, "ACK": .acknowledge, "RECU": .acknowledge,
@@ -56,6 +60,7 @@ public enum InboundSMSClassifier {
         let verb = fold(first)
 
         if tokens.count == 1, optOutWords.contains(verb) { return .optOut }
+        if tokens.count == 1, optInWords.contains(verb) { return .optIn }
 
         if tokens.count == 1, let rating = Int(verb.trimmingCharacters(in: ".!")), (1...5).contains(rating) {
             return .reporterCommand(.reply(rating))

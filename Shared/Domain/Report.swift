@@ -55,6 +55,7 @@ public struct CommandReceived: Codable, Sendable, Equatable {
         case reporterCommand = "reporter_command"
         case responderCommand = "responder_command"
         case optOut = "opt_out"
+        case optIn = "opt_in"
     }
 
     public var commandID: String

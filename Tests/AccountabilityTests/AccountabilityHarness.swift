@@ -73,6 +73,8 @@ struct AccountabilityHarness {
                                       channel: .sms, receivedAt: clock.now())
         case .optOut:
             command = CommandReceived(commandID: UUID().uuidString, kind: .optOut, sender: sender, channel: .sms, receivedAt: clock.now())
+        case .optIn:
+            command = CommandReceived(commandID: UUID().uuidString, kind: .optIn, sender: sender, channel: .sms, receivedAt: clock.now())
         case .report:
             fatalError("'\(text)' is not a command")
         }

@@ -241,6 +241,26 @@ struct CaseDeskTests {
         }
     }
 
+    @Test("START after STOP: the reporter hears about the case again")
+    func optInAfterOptOut() async throws {
+        try await withHarness { harness in
+            let reporter = AccountabilityHarness.randomReporter().phone
+            let event = harness.routed(reporter: reporter)
+            try await harness.desk.open(event)
+            try await harness.desk.handle(harness.command("STOP", from: reporter))
+            let actor = CaseActor(id: "api:test", role: "coordinator", channel: .api)
+            _ = try await harness.desk.act(on: event.data.referenceCode, .acknowledge, by: actor)
+            #expect(try await harness.caseRequests(event.data.caseID).filter { $0.recipient == reporter }.isEmpty)
+            try await harness.desk.handle(harness.command("START", from: reporter))
+            _ = try await harness.desk.act(on: event.data.referenceCode, .resolve(summary: "fait"), by: actor)
+            let toReporter = try await harness.caseRequests(event.data.caseID).filter { $0.recipient == reporter }
+            #expect(!toReporter.isEmpty, "the reporter who sent START was not told of the resolution")
+            let optOuts = try await harness.client.query("SELECT 1 FROM accountability.opt_outs WHERE pseudonym = \(reporter.pseudonym)",
+                                                         logger: TestEnvironment.logger).collect()
+            #expect(optOuts.isEmpty)
+        }
+    }
+
     @Test("the audit chain refuses edits, and a row corrupted behind its back is found at the first broken link")
     func corruptedAuditRow() async throws {
         try await withHarness { harness in

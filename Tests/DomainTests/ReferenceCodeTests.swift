@@ -101,11 +101,17 @@ struct InboundSMSClassifierTests {
         #expect(InboundSMSClassifier.classify("rej 7KQ2ZX doublon") == .responderCommand(.init(verb: .dismiss, code: code, text: "doublon")))
     }
 
-    @Test("opt-outs and replies")
+    @Test("opt-outs, opt-ins and replies")
     func optOutAndReplies() {
         for word in ["STOP", "stop", "Arrêt", "ARRET", " stop "] {
             #expect(InboundSMSClassifier.classify(word) == .optOut, "\(word)")
         }
+        for word in ["START", "start", "Démarrer", "REPRENDRE", " unstop "] {
+            #expect(InboundSMSClassifier.classify(word) == .optIn, "\(word)")
+        }
+        // Only alone: a report that starts with the word stays a report, and "oui" answers questions.
+        #expect(InboundSMSClassifier.classify("start du feu au marché") == .report)
+        #expect(InboundSMSClassifier.classify("oui") == .report)
         #expect(InboundSMSClassifier.classify("4") == .reporterCommand(.reply(4)))
         #expect(InboundSMSClassifier.classify("5!") == .reporterCommand(.reply(5)))
         #expect(InboundSMSClassifier.classify("6") == .report)

@@ -377,14 +377,14 @@ struct GatewayChannelTests {
 
     // MARK: Commands, opt-outs, limits
 
-    @Test("commands, replies and opt-outs are passed on as what they are, not as reports")
+    @Test("commands, replies, opt-outs and opt-ins are passed on as what they are, not as reports")
     func commandsAreNotReports() async throws {
         let app = try IntakeHarness.makeApp()
         let probe = try TestEnvironment.database.makeClient(logger: logger)
         try await withRunningServices([probe]) {
             try await app.test(.router) { client in
                 let phone = IntakeHarness.uniquePhone()
-                for text in ["STATUS 7KQ2ZX", "état 7kq2zx", "OK 7KQ2ZX", "FAIT 7KQ2ZX bétail rendu", "ARRET", "4"] {
+                for text in ["STATUS 7KQ2ZX", "état 7kq2zx", "OK 7KQ2ZX", "FAIT 7KQ2ZX bétail rendu", "ARRET", "4", "Démarrer"] {
                     let response = try await client.execute(
                         uri: "/v1/inbound/africastalking/sms?token=\(Self.atToken)", method: .post, headers: IntakeHarness.formHeaders,
                         body: IntakeHarness.form([("from", phone.e164), ("to", "20123"), ("text", text), ("id", UUID().uuidString)]))
@@ -394,6 +394,7 @@ struct GatewayChannelTests {
                 #expect(try await commands("reporter_command", from: phone.e164, probe) == 3)
                 #expect(try await commands("responder_command", from: phone.e164, probe) == 2)
                 #expect(try await commands("opt_out", from: phone.e164, probe) == 1)
+                #expect(try await commands("opt_in", from: phone.e164, probe) == 1)
             }
         }
     }

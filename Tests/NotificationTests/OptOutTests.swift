@@ -27,10 +27,7 @@ extension NotificationServiceTests {
                 let commandIDs = ["sms:\(UUID().uuidString)", "sms:\(UUID().uuidString)"]
                 var eventIDs: [String] = []
                 for commandID in commandIDs {
-                    let command = CommandReceived(commandID: commandID, kind: .optOut, sender: sender, channel: .sms, receivedAt: Date())
-                    let envelope = EventEnvelope(source: "/hotline/intake", type: CommandReceived.eventType, data: command)
-                    eventIDs.append(envelope.id)
-                    try await producer.send(KafkaProducerMessage(topic: Topic.commandsReceived, key: sender.pseudonym, value: try EventCoding.encode(envelope)))
+                    eventIDs.append(try await Self.publish(.optOut, commandID: commandID, from: sender, producer))
                 }
                 try await NotificationHarness.waitFor("opt-out:\(commandIDs[0])", ["sent"], probe, timeout: .seconds(60))
                 let consumed = eventIDs
@@ -51,5 +48,58 @@ extension NotificationServiceTests {
                 logger: logger).decode(String.self).all().first), probe)
             #expect(suppressed.map(\.status) == [.queued, .suppressed])
         }
+    }
+
+    @Test("START lifts a STOP once, confirmed in the reporter's language; START without a STOP sends nothing")
+    func optIn() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let producer = try KafkaProducer(configuration: .init(client: TestEnvironment.kafkaClient), logger: logger)
+        let phone = NotificationHarness.phone()
+        let sender = try NotificationHarness.protector.protect(phone)
+        let stranger = try NotificationHarness.protector.protect(NotificationHarness.phone())
+        let earlier = try NotificationHarness.request(to: phone, language: "en")
+        try await withRunningServices([probe, producer, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            let app = try NotificationHarness.app(NotificationHarness.configuration(.africastalking, gateway: gateway))
+            try await withRunningServices([app]) {
+                try await NotificationHarness.store([earlier], client: probe)
+                try await NotificationHarness.waitFor(earlier.notificationID, ["sent"], probe)
+                try await producer.createTopics([TopicSpecification(name: Topic.commandsReceived, partitions: 3)])
+                let stop = "sms:\(UUID().uuidString)", start = "sms:\(UUID().uuidString)", again = "sms:\(UUID().uuidString)"
+                let strangerStart = "sms:\(UUID().uuidString)"
+                // One sender's commands share a partition, so they are applied in the order sent.
+                _ = try await Self.publish(.optOut, commandID: stop, from: sender, producer)
+                _ = try await Self.publish(.optIn, commandID: start, from: sender, producer)
+                let lastEvent = try await Self.publish(.optIn, commandID: again, from: sender, producer)
+                let strangerEvent = try await Self.publish(.optIn, commandID: strangerStart, from: stranger, producer)
+                try await NotificationHarness.waitFor("opt-in:\(start)", ["sent"], probe, timeout: .seconds(60))
+                try await eventually("the second START and the stranger's START consumed") {
+                    try await probe.query("SELECT 1 FROM notification.inbox WHERE event_id = ANY(\([lastEvent, strangerEvent]))",
+                                          logger: logger).collect().count == 2
+                }
+                #expect(try await NotificationHarness.status("opt-in:\(again)", probe) == nil, "one confirmation per STOP")
+                #expect(try await NotificationHarness.status("opt-in:\(strangerStart)", probe) == nil, "START without a STOP sends nothing")
+                let later = try NotificationHarness.request(to: phone, template: "reporter.status_update",
+                                                            parameters: ["reference_code": "7KQ2ZX", "state": "resolved"])
+                try await NotificationHarness.store([later], client: probe)
+                try await NotificationHarness.waitFor(later.notificationID, ["sent"], probe)
+            }
+            let texts = gateway.received(to: phone.e164).map(\.text)
+            #expect(texts.count == 4, "acknowledgement, STOP and START confirmations, the update: \(texts)")
+            // Both confirmations are urgent and may reach the gateway in either order.
+            #expect(texts.contains { $0.hasSuffix("Send START to receive them again.") }, "the STOP confirmation says how to undo it")
+            #expect(texts.contains { $0.hasPrefix("You will receive SMS from the hotline again") }, "START confirmed in English")
+        }
+    }
+
+    /// Publishes a command as intake would, keyed by the sender; returns its event id.
+    private static func publish(_ kind: CommandReceived.Kind, commandID: String, from sender: ProtectedPhone,
+                                _ producer: KafkaProducer) async throws -> String {
+        let command = CommandReceived(commandID: commandID, kind: kind, sender: sender, channel: .sms, receivedAt: Date())
+        let envelope = EventEnvelope(source: "/hotline/intake", type: CommandReceived.eventType, data: command)
+        try await producer.send(KafkaProducerMessage(topic: Topic.commandsReceived, key: sender.pseudonym, value: try EventCoding.encode(envelope)))
+        return envelope.id
     }
 }

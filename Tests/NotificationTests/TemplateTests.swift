@@ -17,7 +17,7 @@ struct TemplateTests {
     @Test("every template has French, English and Arabic, and every case state has a text")
     func coverage() throws {
         let templates = try Self.shipped()
-        for name in ["reporter.acknowledgement", "reporter.ask_commune", "reporter.status_update", "reporter.opt_out_confirmed",
+        for name in ["reporter.acknowledgement", "reporter.ask_commune", "reporter.status_update", "reporter.opt_out_confirmed", "reporter.opt_in_confirmed",
                      "member.case_alert", "member.case_exists"] + Self.states.map({ "state.\($0)" }) {
             for language in ["fr", "en", "ar"] {
                 #expect(templates.texts[name]?[language] != nil, "\(name) has no \(language) text")

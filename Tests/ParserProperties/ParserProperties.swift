@@ -20,7 +20,7 @@ public enum ParserProperties {
             if !(1...5).contains(rating) { violations.append("a rating outside 1-5: \(rating)") }
         case .reporterCommand(.status(let status)): code = status
         case .responderCommand(let command): code = command.code
-        case .report, .optOut: break
+        case .report, .optOut, .optIn: break
         }
         if let code {
             if code.value.count != ReferenceCode.length { violations.append("a code of the wrong length: \(code.value)") }

@@ -4,7 +4,7 @@ import HotlineStorage
 import Logging
 import PostgresNIO
 
-/// SMS commands from responders and reporters, and opt-outs. Each command is applied once and
+/// SMS commands from responders and reporters, opt-outs and opt-ins. Each command is applied once and
 /// answered once: the inbox mark, the change and the reply commit together.
 extension CaseDesk {
     package func handle(_ envelope: EventEnvelope<CommandReceived>) async throws {
@@ -15,6 +15,8 @@ extension CaseDesk {
             switch command.kind {
             case .optOut:
                 try await recordOptOut(command, on: connection)
+            case .optIn:
+                try await recordOptIn(command, on: connection)
             case .responderCommand:
                 guard let responder = command.responderCommand else { return }
                 try await handleResponder(responder, from: command, on: connection)
@@ -35,6 +37,13 @@ extension CaseDesk {
             """, logger: logger)
         try await connection.query("DELETE FROM accountability.pending_replies WHERE pseudonym = \(command.sender.pseudonym)", logger: logger)
         logger.info("opt-out recorded", metadata: ["command_id": "\(command.commandID)"])
+    }
+
+    /// Updates, rating questions and surveys reach the reporter again; questions dropped at the
+    /// STOP stay dropped.
+    private func recordOptIn(_ command: CommandReceived, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM accountability.opt_outs WHERE pseudonym = \(command.sender.pseudonym)", logger: logger)
+        logger.info("opt-in recorded", metadata: ["command_id": "\(command.commandID)"])
     }
 
     private func handleResponder(_ responder: ResponderCommand, from command: CommandReceived, on connection: PostgresConnection) async throws {

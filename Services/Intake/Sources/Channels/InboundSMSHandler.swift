@@ -49,6 +49,7 @@ enum IntakeLog {
             logger.info("report accepted", metadata: metadata)
         case .command: logger.info("command accepted", metadata: metadata)
         case .optOut: logger.info("opt-out accepted", metadata: metadata)
+        case .optIn: logger.info("opt-in accepted", metadata: metadata)
         case .throttled: logger.warning("sender over hourly limit; stored, not routed", metadata: metadata)
         case .deliveryStatus: logger.debug("delivery report accepted", metadata: metadata)
         }

@@ -31,6 +31,11 @@ struct PostgresIntakeRepository: IntakeRepository {
                 try await enqueueCommand(.init(commandID: commandID(key), kind: .optOut, sender: sender, channel: .sms, receivedAt: receivedAt),
                                          on: connection, logger: logger)
                 outcome = .optOut
+            case .optIn:
+                // Not limited either: it changes nothing but a STOP, and confirms only once per STOP.
+                try await enqueueCommand(.init(commandID: commandID(key), kind: .optIn, sender: sender, channel: .sms, receivedAt: receivedAt),
+                                         on: connection, logger: logger)
+                outcome = .optIn
             case .reporterCommand(let command):
                 if try await overLimit(sender.pseudonym, on: connection, logger: logger) {
                     outcome = .throttled
@@ -155,6 +160,7 @@ struct PostgresIntakeRepository: IntakeRepository {
                 return .report(ReportID(reportID), code)
             case "command": return .command
             case "opt_out": return .optOut
+            case "opt_in": return .optIn
             case "throttled": return .throttled
             case "delivery_status": return .deliveryStatus
             default: break
@@ -174,6 +180,7 @@ struct PostgresIntakeRepository: IntakeRepository {
             code = reference.value
         case .command: kind = "command"
         case .optOut: kind = "opt_out"
+        case .optIn: kind = "opt_in"
         case .throttled: kind = "throttled"
         case .deliveryStatus: kind = "delivery_status"
         }
@@ -240,6 +247,7 @@ struct PostgresIntakeRepository: IntakeRepository {
         case .report: "report"
         case .command: "command"
         case .optOut: "opt_out"
+        case .optIn: "opt_in"
         case .throttled: "throttled"
         case .deliveryStatus: "delivery_status"
         }

@@ -25,6 +25,7 @@ enum InboundOutcome: Sendable, Equatable {
     case report(ReportID, ReferenceCode)
     case command
     case optOut
+    case optIn
     /// Over the sender's hourly limit: acknowledged to the gateway, counted, not routed.
     case throttled
     case deliveryStatus

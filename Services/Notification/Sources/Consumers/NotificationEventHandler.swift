@@ -24,6 +24,7 @@ struct NotificationEventHandler: Sendable {
     enum Event: Sendable {
         case request(NotificationRequested, eventID: String)
         case optOut(CommandReceived, eventID: String)
+        case optIn(CommandReceived, eventID: String)
         case deliveryReport(DeliveryStatusReceived, eventID: String)
     }
 
@@ -81,7 +82,11 @@ struct NotificationEventHandler: Sendable {
             throw PermanentHandlerError("unsupported event type \(header.type)")
         case (Topic.commandsReceived, CommandReceived.eventType):
             let command = try decode(CommandReceived.self, message).data
-            return command.kind == .optOut ? .optOut(command, eventID: header.id) : nil
+            switch command.kind {
+            case .optOut: return .optOut(command, eventID: header.id)
+            case .optIn: return .optIn(command, eventID: header.id)
+            case .reporterCommand, .responderCommand: return nil
+            }
         case (Topic.notificationStatus, DeliveryStatusReceived.eventType):
             return .deliveryReport(try decode(DeliveryStatusReceived.self, message).data, eventID: header.id)
         default:
@@ -96,6 +101,11 @@ struct NotificationEventHandler: Sendable {
         case .optOut(let command, let eventID):
             let recorded = try await requests.optOut(command, eventID: eventID, on: connection, logger: logger)
             logger.info(recorded ? "opt-out recorded; confirmation queued" : "repeated opt-out ignored", metadata: [
+                "command_id": "\(command.commandID)",
+            ])
+        case .optIn(let command, let eventID):
+            let recorded = try await requests.optIn(command, eventID: eventID, on: connection, logger: logger)
+            logger.info(recorded ? "opt-in recorded; confirmation queued" : "opt-in without an opt-out ignored", metadata: [
                 "command_id": "\(command.commandID)",
             ])
         case .deliveryReport(let report, let eventID):

@@ -97,7 +97,29 @@ struct RequestStore: Sendable {
         var inserted = false
         for try await _ in rows { inserted = true }
         guard inserted else { return false }
-        // Confirm in the language the person was last written to.
+        try await confirm(command, template: "reporter.opt_out_confirmed", notificationID: "opt-out:\(command.commandID)",
+                          eventID: eventID, on: connection, logger: logger)
+        return true
+    }
+
+    /// Lifts an opt-out, whether the person sent STOP or the gateway reported the number as
+    /// blocking us, and queues one confirmation. START without an earlier STOP sends nothing, so a
+    /// number that never opted out cannot be made to receive texts with it.
+    func optIn(_ command: CommandReceived, eventID: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        guard try await commands.markProcessed(eventID: eventID, on: connection, logger: logger) else { return false }
+        let rows = try await connection.query(
+            "DELETE FROM notification.opt_outs WHERE recipient_pseudonym = \(command.sender.pseudonym) RETURNING 1", logger: logger)
+        var deleted = false
+        for try await _ in rows { deleted = true }
+        guard deleted else { return false }
+        try await confirm(command, template: "reporter.opt_in_confirmed", notificationID: "opt-in:\(command.commandID)",
+                          eventID: eventID, on: connection, logger: logger)
+        return true
+    }
+
+    /// Confirms a STOP or START once, in the language the person was last written to.
+    private func confirm(_ command: CommandReceived, template: String, notificationID: String, eventID: String,
+                         on connection: PostgresConnection, logger: Logger) async throws {
         var language = defaultLanguage
         for try await last in try await connection.query("""
             SELECT language FROM notification.notifications WHERE recipient_pseudonym = \(command.sender.pseudonym)
@@ -106,11 +128,10 @@ struct RequestStore: Sendable {
             language = last
         }
         let confirmation = NotificationRequested(
-            notificationID: "opt-out:\(command.commandID)", recipient: command.sender, audience: "reporter",
-            template: "reporter.opt_out_confirmed", parameters: [:], language: language, priority: .urgent,
+            notificationID: notificationID, recipient: command.sender, audience: "reporter",
+            template: template, parameters: [:], language: language, priority: .urgent,
             caseID: nil, referenceCode: nil)
         _ = try await accept([(confirmation, eventID)], optOutExempt: true, on: connection, logger: logger)
-        return true
     }
 
     /// Applies a gateway delivery report forwarded by intake, matched by provider message id.
