@@ -13,7 +13,8 @@ public func buildIntakeApplication(
     let runtime = try ServiceRuntime(
         configuration: configuration, schema: .intake, migrations: IntakeMigrations.all, logger: logger,
         sharedSchemas: [(AccessStore.schema, AccessStore.migrations), (ReferenceStore.schema, ReferenceStore.migrations)])
-    return runtime.makeApplication(router: try buildIntakeRouter(runtime: runtime, intake: intake))
+    let sweeper = SenderWindowSweeper(postgres: runtime.postgres, interval: .seconds(600), logger: logger)
+    return runtime.makeApplication(router: try buildIntakeRouter(runtime: runtime, intake: intake), services: [sweeper])
 }
 
 /// Intake's routes: health, metrics and the OpenAPI document, then every enabled channel.
@@ -113,5 +114,6 @@ public enum IntakeMigrations {
             "CREATE INDEX ussd_sessions_expiry ON intake.ussd_sessions (expires_at)",
         ]),
         fallBackFunction,
+        slidingSenderWindow,
     ]
 }

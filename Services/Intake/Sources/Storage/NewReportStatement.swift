@@ -29,7 +29,7 @@ struct NewReportStatement: PostgresPreparedStatement {
             INSERT INTO intake.reports (report_id, reference_code, channel, language, text, location_hint, received_at,
                                         reporter_pseudonym, reporter_key_id, reporter_ciphertext, category_hint, place_code)
             SELECT $5, $6, $8, $9, $10, $11, $12, $4, $13, $14, $15, $16 FROM claim
-            WHERE NOT EXISTS (SELECT 1 FROM sender_window WHERE count > $7)
+            WHERE NOT EXISTS (SELECT 1 FROM sender_window WHERE intake.sender_over_limit($4, count, $7))
             ON CONFLICT (reference_code) DO NOTHING
             RETURNING 1
         ), event AS (

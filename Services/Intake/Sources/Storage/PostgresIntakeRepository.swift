@@ -190,15 +190,15 @@ struct PostgresIntakeRepository: IntakeRepository {
             """, logger: logger)
     }
 
-    /// Fixed hourly window per sender pseudonym, shared by every intake replica.
+    /// The sliding hour of `SenderWindows.swift`, shared by every intake replica.
     private func overLimit(_ pseudonym: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let rows = try await connection.query("""
             INSERT INTO intake.sender_windows (pseudonym, window_start, count)
             VALUES (\(pseudonym), date_trunc('hour', now()), 1)
             ON CONFLICT (pseudonym, window_start) DO UPDATE SET count = intake.sender_windows.count + 1
-            RETURNING count
+            RETURNING intake.sender_over_limit(pseudonym, count, \(senderLimitPerHour))
             """, logger: logger)
-        for try await count in rows.decode(Int.self) { return count > senderLimitPerHour }
+        for try await over in rows.decode(Bool.self) { return over }
         return false
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+import HotlineStorage
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The per-sender hourly limit counts in clock-hour windows, and judges a sender by a sliding
+/// hour: this window's count plus the previous window's, weighted by the part of it still inside
+/// the last 60 minutes. A fixed window alone let a sender send twice the limit across an hour's turn.
+extension IntakeMigrations {
+    static let slidingSenderWindow = Migration(version: 5, name: "sliding sender window", statements: [
+        """
+        CREATE FUNCTION intake.sender_over_limit(sender text, current_count integer, hourly_limit bigint)
+        RETURNS boolean LANGUAGE sql STABLE AS $$
+            SELECT current_count + coalesce((
+                SELECT w.count FROM intake.sender_windows w
+                WHERE w.pseudonym = sender AND w.window_start = date_trunc('hour', now()) - interval '1 hour'
+            ), 0) * (1 - extract(epoch FROM now() - date_trunc('hour', now())) / 3600) > hourly_limit
+        $$
+        """,
+        "CREATE INDEX sender_windows_start ON intake.sender_windows (window_start)",
+    ])
+}
+
+/// Deletes windows the sliding hour no longer reads: without it the table keeps a row per sender
+/// and active hour for ever. Every replica may run it; the deletes are idempotent.
+package struct SenderWindowSweeper: Service {
+    let postgres: PostgresClient
+    let interval: Duration
+    let logger: Logger
+
+    package init(postgres: PostgresClient, interval: Duration, logger: Logger) {
+        self.postgres = postgres
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            // Sleep first: at start-up the migrations may not have run yet.
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            do {
+                try await sweep()
+            } catch {
+                logger.warning("sender window sweep failed; retrying next tick", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    package func sweep() async throws {
+        try await postgres.query(
+            "DELETE FROM intake.sender_windows WHERE window_start < date_trunc('hour', now()) - interval '1 hour'", logger: logger)
+    }
+}
