@@ -7,15 +7,21 @@ import ServiceLifecycle
 /// The per-sender hourly limit counts in clock-hour windows, and judges a sender by a sliding
 /// hour: this window's count plus the previous window's, weighted by the part of it still inside
 /// the last 60 minutes. A fixed window alone let a sender send twice the limit across an hour's turn.
+/// PL/pgSQL, not SQL: a SQL function with a sub-select is not inlined and is planned again on every
+/// call, where PL/pgSQL keeps its query's plan for the connection.
 extension IntakeMigrations {
     static let slidingSenderWindow = Migration(version: 5, name: "sliding sender window", statements: [
         """
         CREATE FUNCTION intake.sender_over_limit(sender text, current_count integer, hourly_limit bigint)
-        RETURNS boolean LANGUAGE sql STABLE AS $$
-            SELECT current_count + coalesce((
-                SELECT w.count FROM intake.sender_windows w
-                WHERE w.pseudonym = sender AND w.window_start = date_trunc('hour', now()) - interval '1 hour'
-            ), 0) * (1 - extract(epoch FROM now() - date_trunc('hour', now())) / 3600) > hourly_limit
+        RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+        DECLARE
+            previous integer;
+        BEGIN
+            SELECT w.count INTO previous FROM intake.sender_windows w
+            WHERE w.pseudonym = sender AND w.window_start = date_trunc('hour', now()) - interval '1 hour';
+            RETURN current_count + coalesce(previous, 0)
+                * (1 - extract(epoch FROM now() - date_trunc('hour', now())) / 3600) > hourly_limit;
+        END
         $$
         """,
     ])
