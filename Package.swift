@@ -270,7 +270,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineRuntimeTests",
-            dependencies: ["HotlineRuntime", "HotlineConcurrency"],
+            dependencies: ["HotlineRuntime", "HotlineConcurrency", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/RuntimeTests",
             swiftSettings: strictSwift6
         ),

@@ -92,6 +92,7 @@ public struct ServiceRuntime: Sendable {
     public func makeApplication(
         router: Router<HotlineRequestContext>, services: [any Service] = []
     ) -> some ApplicationProtocol {
+        router.answerMethodNotAllowed()
         var app = Application(
             responder: DeadlineResponder(router.buildResponder(), deadline: .milliseconds(configuration.requestDeadlineMilliseconds)),
             configuration: .init(

@@ -54,7 +54,7 @@ struct Dispatcher: Service {
 
     /// The poll interval, cut short by new requests or shutdown.
     private func idleUntilRung() async {
-        try? await cancelWhenGracefulShutdown { await doorbell.wait(upTo: configuration.pollInterval) }
+        await cancelWhenGracefulShutdown { await doorbell.wait(upTo: configuration.pollInterval) }
     }
 
     private func sendLoop() async {
