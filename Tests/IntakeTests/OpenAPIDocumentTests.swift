@@ -58,6 +58,10 @@ struct OpenAPIDocumentTests {
                 #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(operation) answered \(response.status)")
                 #expect(response.status.code < 500 || parts[1] == "/readyz", "\(operation) answered \(response.status)")
             }
+            // What an operator sees opening a webhook URL in a browser.
+            let browsed = try await client.execute(uri: "/v1/inbound/africastalking/sms?token=x", method: .get)
+            #expect(browsed.status == .methodNotAllowed)
+            #expect(browsed.headers[.allow] == "POST")
         }
     }
 }
