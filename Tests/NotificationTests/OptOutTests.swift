@@ -3,6 +3,7 @@ import HotlineDomain
 import HotlineFakeGateway
 import HotlineKafka
 import HotlinePrivacy
+import HotlineStorage
 import HotlineTestSupport
 @testable import NotificationService
 import Testing
@@ -85,6 +86,24 @@ extension NotificationServiceTests {
                                                             parameters: ["reference_code": "7KQ2ZX", "state": "resolved"])
                 try await NotificationHarness.store([later], client: probe)
                 try await NotificationHarness.waitFor(later.notificationID, ["sent"], probe)
+
+                // STOP, START, STOP in one consumer batch: the person ends opted out, so the START's
+                // confirmation is suppressed while both STOPs are confirmed.
+                let store = RequestStore(postgres: probe, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
+                                         quietHours: QuietHoursPolicy(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
+                let flip = try NotificationHarness.protector.protect(NotificationHarness.phone())
+                let flips = (0..<3).map { _ in "sms:\(UUID().uuidString)" }
+                try await probe.inTransaction(logger: logger) { connection in
+                    for (index, kind) in [CommandReceived.Kind.optOut, .optIn, .optOut].enumerated() {
+                        let command = CommandReceived(commandID: flips[index], kind: kind, sender: flip, channel: .sms, receivedAt: Date())
+                        let stored = kind == .optOut
+                            ? try await store.optOut(command, eventID: UUID().uuidString, on: connection, logger: logger)
+                            : try await store.optIn(command, eventID: UUID().uuidString, on: connection, logger: logger)
+                        #expect(stored, "\(kind) changed nothing")
+                    }
+                }
+                try await NotificationHarness.waitFor("opt-in:\(flips[1])", ["suppressed"], probe)
+                try await NotificationHarness.waitFor("opt-out:\(flips[2])", ["sent"], probe)
             }
             let texts = gateway.received(to: phone.e164).map(\.text)
             #expect(texts.count == 4, "acknowledgement, STOP and START confirmations, the update: \(texts)")

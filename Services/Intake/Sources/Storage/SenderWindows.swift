@@ -1,4 +1,3 @@
-import Foundation
 import HotlineStorage
 import Logging
 import PostgresNIO

@@ -98,7 +98,10 @@ struct Dispatcher: Service {
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
         NotificationMetrics.step("claim", since: grantedAt)
         let suppressed = claims.filter { if case .suppressed = $0 { true } else { false } }
-        try await limiter.refund(tokens - claims.count + suppressed.count, logger: logger)
+        // From here every claimed message must reach an outcome: a step that throws now would leave
+        // the batch `sending` until its lease lapses into `unknown`, never resent where the gateway
+        // cannot be asked (a PostgreSQL stop right after a claim did exactly that to an acknowledgement).
+        await refund(tokens - claims.count + suppressed.count)
         for case .suppressed(let record) in suppressed {
             logger.info("notification suppressed: recipient opted out", metadata: ["notification_id": "\(record.notificationID)"])
         }
@@ -165,8 +168,10 @@ struct Dispatcher: Service {
         ]
         let earliest = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone, at: Date())
         if earliest > Date().addingTimeInterval(1) {
-            try await limiter.refund(logger: logger)
-            try await store.release(record, until: earliest, reason: "quiet hours until \(Timestamp.format(earliest))", logger: logger)
+            await refund(1)
+            try await persistOutcome(of: [record]) {
+                try await store.release(record, until: earliest, reason: "quiet hours until \(Timestamp.format(earliest))", logger: logger)
+            }
             return nil
         }
         let prepared: (sms: OutboundSMS, language: String)
@@ -184,16 +189,20 @@ struct Dispatcher: Service {
             }
             NotificationMetrics.step("prepare", since: started)
         } catch let error as TemplateError where error.code != .notLoaded {
-            try await limiter.refund(logger: logger)
-            try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
+            await refund(1)
+            try await persistOutcome(of: [record]) {
+                try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
+            }
             return nil
         } catch let error as PIIKeyError {
-            try await limiter.refund(logger: logger)
-            try await fail(record, reason: "recipient number cannot be opened: \(error)", metricReason: "recipient", logger: logger)
+            await refund(1)
+            try await persistOutcome(of: [record]) {
+                try await fail(record, reason: "recipient number cannot be opened: \(error)", metricReason: "recipient", logger: logger)
+            }
             return nil
         } catch {
             // Nothing was sent (templates not readable just now, say): put it back as it was.
-            try? await limiter.refund(logger: logger)
+            await refund(1)
             try await persistOutcome(of: [record]) {
                 try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
             }
@@ -220,6 +229,17 @@ struct Dispatcher: Service {
             return nil
         }
         return DispatchStore.Sent(record: record, receipt: receipt, language: prepared.language, encoding: encoding)
+    }
+
+    /// Returns unused tokens. Best effort: a refund lost to a database outage only makes the
+    /// bucket stricter for a moment, and must never stop a claimed message from reaching an outcome.
+    private func refund(_ count: Int) async {
+        guard count > 0 else { return }
+        do {
+            try await limiter.refund(count, logger: logger)
+        } catch {
+            logger.debug("token refund lost", metadata: ["count": "\(count)", "error": "\(String(reflecting: error))"])
+        }
     }
 
     /// Waits for `count` new tokens; the old ones are forfeited, never refunded, so the count stays

@@ -98,7 +98,7 @@ struct RequestStore: Sendable {
         for try await _ in rows { inserted = true }
         guard inserted else { return false }
         try await confirm(command, template: "reporter.opt_out_confirmed", notificationID: "opt-out:\(command.commandID)",
-                          eventID: eventID, on: connection, logger: logger)
+                          optOutExempt: true, eventID: eventID, on: connection, logger: logger)
         return true
     }
 
@@ -112,13 +112,14 @@ struct RequestStore: Sendable {
         var deleted = false
         for try await _ in rows { deleted = true }
         guard deleted else { return false }
+        // Not exempt: after STOP, START, STOP in quick succession the START's confirmation is suppressed.
         try await confirm(command, template: "reporter.opt_in_confirmed", notificationID: "opt-in:\(command.commandID)",
-                          eventID: eventID, on: connection, logger: logger)
+                          optOutExempt: false, eventID: eventID, on: connection, logger: logger)
         return true
     }
 
     /// Confirms a STOP or START once, in the language the person was last written to.
-    private func confirm(_ command: CommandReceived, template: String, notificationID: String, eventID: String,
+    private func confirm(_ command: CommandReceived, template: String, notificationID: String, optOutExempt: Bool, eventID: String,
                          on connection: PostgresConnection, logger: Logger) async throws {
         var language = defaultLanguage
         for try await last in try await connection.query("""
@@ -131,7 +132,7 @@ struct RequestStore: Sendable {
             notificationID: notificationID, recipient: command.sender, audience: "reporter",
             template: template, parameters: [:], language: language, priority: .urgent,
             caseID: nil, referenceCode: nil)
-        _ = try await accept([(confirmation, eventID)], optOutExempt: true, on: connection, logger: logger)
+        _ = try await accept([(confirmation, eventID)], optOutExempt: optOutExempt, on: connection, logger: logger)
     }
 
     /// Applies a gateway delivery report forwarded by intake, matched by provider message id.
