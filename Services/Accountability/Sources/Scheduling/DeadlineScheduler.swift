@@ -1,3 +1,4 @@
+import HotlineRuntime
 import Logging
 import ServiceLifecycle
 
@@ -14,19 +15,10 @@ package struct DeadlineScheduler: Service {
         self.logger = logger
     }
 
-    package func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                try await desk.escalateOverdue()
-                try await desk.runSurveys()
-            } catch {
-                logger.warning("scheduler pass failed; retrying next tick", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+    package func run() async {
+        await repeatPeriodically(every: interval, logger: logger, failure: "scheduler pass failed; retrying next tick") {
+            try await desk.escalateOverdue()
+            try await desk.runSurveys()
         }
     }
 }

@@ -1,3 +1,4 @@
+import HotlineRuntime
 import HotlineStorage
 import Logging
 import PostgresNIO
@@ -41,20 +42,9 @@ package struct SenderWindowSweeper: Service {
         self.logger = logger
     }
 
-    package func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            // Sleep first: at start-up the migrations may not have run yet.
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-            do {
-                try await sweep()
-            } catch {
-                logger.warning("sender window sweep failed; retrying next tick", metadata: ["error": "\(String(reflecting: error))"])
-            }
-        }
+    package func run() async {
+        await repeatPeriodically(every: interval, firstPass: .afterOneInterval, logger: logger,
+                                 failure: "sender window sweep failed; retrying next tick") { try await sweep() }
     }
 
     package func sweep() async throws {

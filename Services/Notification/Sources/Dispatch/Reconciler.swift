@@ -1,5 +1,6 @@
 import Foundation
 import HotlineConcurrency
+import HotlineRuntime
 import Logging
 import ServiceLifecycle
 
@@ -13,13 +14,8 @@ import ServiceLifecycle
 extension Dispatcher {
     func recoveryLoop() async {
         let interval = min(max(configuration.claimLease / 4, .milliseconds(200)), .seconds(5))
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await withDeadline(.seconds(60)) { try await recoverOnce() }
-            } catch {
-                logger.error("recovery step failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatPeriodically(every: interval, logger: logger, failure: "recovery step failed; retrying next tick") {
+            try await withDeadline(.seconds(60)) { try await recoverOnce() }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HotlineDomain
 import HotlineReference
+import HotlineRuntime
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -133,14 +134,9 @@ struct WarehouseStartup: Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await worker.run() }
             group.addTask {
-                // Reference data changes rarely; a failed refresh is retried at the next tick.
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    do {
-                        try await dimensions.refresh()
-                    } catch {
-                        dimensions.logger.warning("reference dimension refresh failed", metadata: ["error": "\(error)"])
-                    }
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                await repeatPeriodically(every: interval, logger: dimensions.logger,
+                                         failure: "reference dimension refresh failed; retrying next tick") {
+                    try await dimensions.refresh()
                 }
             }
         }
