@@ -258,7 +258,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineStorageTests",
-            dependencies: ["HotlineStorage", "HotlineKafka", "HotlineDomain", "HotlineTestSupport"],
+            dependencies: ["HotlineStorage", "HotlineKafka", "HotlineDomain", "HotlineTestSupport",
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/StorageTests",
             swiftSettings: strictSwift6
         ),

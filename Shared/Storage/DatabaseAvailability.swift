@@ -22,7 +22,7 @@ public func isDatabaseUnavailable(_ error: any Error) -> Bool {
         }
     }
     if error is CancellationError || error is ChannelError || error is IOError || error is DeadlineExceeded
-        || error is LeasedConnectionClosed { return true }
+        || error is LeasedConnectionClosed || error is GroupCommitUnavailable { return true }
     // PostgresNIO's pool error lives in a module it does not export; when the database stays
     // unreachable the pool trips a circuit breaker and fails leases with it.
     return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")

@@ -24,11 +24,7 @@ struct OpenAPIDocumentTests {
             logger: TestEnvironment.logger)
         var intake = IntakeConfiguration()
         intake.enabledGateways = gateways
-        let router = try buildIntakeRouter(runtime: runtime, intake: intake)
-        return Set(router.routes.map { route in
-            let path = route.path.description
-            return "\(route.method.rawValue) \(path.hasPrefix("/") ? path : "/" + path)"
-        })
+        return try intakeRoutedOperations(runtime: runtime, intake: intake)
     }
 
     @Test("every documented operation is routed and every route is documented", arguments: [

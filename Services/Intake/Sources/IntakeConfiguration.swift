@@ -1,5 +1,6 @@
 import HotlinePrivacy
 import HotlineRuntime
+import HotlineStorage
 
 /// Intake's own settings, read after the shared ones (see the README's table).
 public struct IntakeConfiguration: Sendable {
@@ -23,6 +24,8 @@ public struct IntakeConfiguration: Sendable {
     /// Inbound messages per sender per hour before intake stops routing them.
     public var senderLimitPerHour: Int = 30
     public var ussdSessionLifetimeSeconds: Int = 300
+    /// How new reports of concurrent requests share commits.
+    public var groupCommit = GroupCommitConfiguration()
 
     public init() {}
 
@@ -52,6 +55,8 @@ public struct IntakeConfiguration: Sendable {
         configuration.publicBaseURL = reader.values["HOTLINE_PUBLIC_BASE_URL"].flatMap { $0.isEmpty ? nil : String($0.trimmingSuffix("/")) }
         configuration.senderLimitPerHour = reader.int("HOTLINE_INTAKE_SENDER_LIMIT_PER_HOUR", default: 30)
         configuration.ussdSessionLifetimeSeconds = reader.int("HOTLINE_USSD_SESSION_SECONDS", default: 300)
+        configuration.groupCommit.maximumBatchSize = max(1, reader.int("HOTLINE_INTAKE_GROUP_COMMIT_BATCH", default: 64))
+        configuration.groupCommit.concurrentCommits = max(1, reader.int("HOTLINE_INTAKE_GROUP_COMMITS", default: 4))
         return configuration
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineDomain
+import HotlineRuntime
 import HotlineStorage
 import Logging
 import Metrics
@@ -9,7 +10,18 @@ struct PostgresIntakeRepository: IntakeRepository {
     let postgres: PostgresClient
     let outbox: Outbox
     let senderLimitPerHour: Int
+    /// Runs in the service group: the new reports of concurrent requests share one commit.
+    let newReports: GroupCommitter<NewReport, NewReportOutcome>
     static let source = "/hotline/intake"
+
+    init(runtime: ServiceRuntime, intake: IntakeConfiguration, logger: Logger) {
+        postgres = runtime.postgres
+        outbox = runtime.outbox
+        senderLimitPerHour = intake.senderLimitPerHour
+        let batches = NewReportBatches(
+            postgres: runtime.postgres, deadline: .milliseconds(runtime.configuration.requestDeadlineMilliseconds), logger: logger)
+        newReports = GroupCommitter(configuration: intake.groupCommit) { try await batches.commit($0) }
+    }
 
     func acceptSMS(key: InboundKey, sender: ProtectedPhone, text: String, language: String?, logger: Logger) async throws -> InboundResult {
         let kind = try await classify(text, logger: logger)
@@ -107,29 +119,24 @@ struct PostgresIntakeRepository: IntakeRepository {
         }
     }
 
-    // MARK: The common case in one statement
+    // MARK: The common case, committed with concurrent requests' reports
 
-    /// Stores a new report in one statement; nil when the message was seen before, the sender is
-    /// over the limit or the drawn code is taken, which the step-by-step transaction handles.
+    /// Stores a new report in a shared commit; nil when the message was seen before or the drawn
+    /// code was taken, which the step-by-step transaction handles.
     private func storeNew(key: InboundKey, requestHash: String?, senderLimit: Int?, submission: ReportSubmission,
                           logger: Logger) async throws -> InboundResult? {
         let receivedAt = Date()
         let reportID = ReportID()
         let code = ReferenceCode.random()
-        let statement = NewReportStatement(
+        let report = NewReport(
             key: key, requestHash: requestHash, senderLimit: senderLimit, reportID: reportID, code: code, submission: submission,
             receivedAt: receivedAt, event: try reportReceived(submission, id: reportID, code: code, at: receivedAt).outboxRow())
-        do {
-            let stored = try await postgres.withOpenConnection { connection in
-                var stored = false
-                for try await row in try await connection.execute(statement, logger: logger) { stored = row }
-                return stored
-            }
-            guard stored else { return nil }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == NewReportStatement.fallBackState {
-            return nil
+        let outcome: InboundOutcome
+        switch try await newReports.submit(report) {
+        case .stored: outcome = .report(reportID, code)
+        case .throttled: outcome = .throttled
+        case .seen, .fallBack: return nil
         }
-        let outcome = InboundOutcome.report(reportID, code)
         count(key, outcome)
         return InboundResult(outcome: outcome, isDuplicate: false)
     }
