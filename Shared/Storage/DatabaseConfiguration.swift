@@ -25,7 +25,7 @@ public struct DatabaseConfiguration: Sendable {
             tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresClient(configuration: configuration, eventLoopGroup: SpreadEventLoops.shared, backgroundLogger: logger)
     }
 }
 
