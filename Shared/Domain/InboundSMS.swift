@@ -54,8 +54,9 @@ public enum InboundSMSClassifier {
 
     /// - Parameter codeExists: whether a digit-less token is a real, issued reference code.
     public static func classify(_ text: String, codeExists: (ReferenceCode) -> Bool = { _ in false }) -> InboundSMSKind {
-        let trimmed = text.trimmingWhitespace()
-        let tokens = trimmed.split(whereSeparator: { $0.isWhitespace })
+        // The verb, the code and the rest: the shape never needs more, and splitting a long
+        // report into every word cost more than the rest of classifying it.
+        let tokens = text.trimmingWhitespace().split(maxSplits: 2, whereSeparator: { $0.isWhitespace })
         guard let first = tokens.first else { return .report }
         let verb = fold(first)
 
@@ -74,7 +75,7 @@ public enum InboundSMSClassifier {
             return .reporterCommand(.status(code))
         }
         if let responderVerb = responderVerbs[verb] {
-            let rest = tokens.dropFirst(2).joined(separator: " ")
+            let rest = tokens.count > 2 ? tokens[2].split(whereSeparator: { $0.isWhitespace }).joined(separator: " ") : ""
             return .responderCommand(ResponderCommand(verb: responderVerb, code: code, text: rest.isEmpty ? nil : rest))
         }
         return .report
@@ -82,7 +83,7 @@ public enum InboundSMSClassifier {
 
     /// The code a command-shaped message would name, when only an existence check can decide.
     public static func codeCandidate(in text: String) -> ReferenceCode? {
-        let tokens = text.trimmingWhitespace().split(whereSeparator: { $0.isWhitespace })
+        let tokens = text.trimmingWhitespace().split(maxSplits: 2, whereSeparator: { $0.isWhitespace })
         guard tokens.count >= 2 else { return nil }
         let verb = fold(tokens[0])
         guard statusWords.contains(verb) || responderVerbs[verb] != nil else { return nil }

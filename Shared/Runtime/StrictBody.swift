@@ -48,4 +48,11 @@ public enum JSONResponse {
     public static func make(status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
         try JSONBody.response(status: status, object)
     }
+
+    /// `200 {"status":"accepted"}`, the answer to most webhooks, serialised once.
+    public static func accepted() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: acceptedBody))
+    }
+
+    private static let acceptedBody = ByteBuffer(string: #"{"status":"accepted"}"#)
 }

@@ -99,6 +99,8 @@ struct InboundSMSClassifierTests {
         #expect(InboundSMSClassifier.classify("DONE 7KQ2ZX cattle returned") == .responderCommand(.init(verb: .resolve, code: code, text: "cattle returned")))
         #expect(InboundSMSClassifier.classify("REF 7KQ2ZX college-gao") == .responderCommand(.init(verb: .refer, code: code, text: "college-gao")))
         #expect(InboundSMSClassifier.classify("rej 7KQ2ZX doublon") == .responderCommand(.init(verb: .dismiss, code: code, text: "doublon")))
+        // A feature phone's text with doubled spaces and a line break reads as one spaced line.
+        #expect(InboundSMSClassifier.classify("NOTE  7KQ2ZX  deux   hommes\narrêtés ") == .responderCommand(.init(verb: .note, code: code, text: "deux hommes arrêtés")))
     }
 
     @Test("opt-outs, opt-ins and replies")

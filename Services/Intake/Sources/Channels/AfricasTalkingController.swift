@@ -29,7 +29,7 @@ struct AfricasTalkingController: Sendable {
         }
         _ = try await sms.accept(key: InboundKey(channel: .africasTalkingSMS, messageID: id),
                                  from: try form.value("from"), text: try form.value("text"), logger: context.logger)
-        return try JSONResponse.make(status: .ok, ["status": "accepted"])
+        return JSONResponse.accepted()
     }
 
     @Sendable func deliveryReport(request: Request, context: HotlineRequestContext) async throws -> Response {
@@ -49,7 +49,7 @@ struct AfricasTalkingController: Sendable {
         _ = try await repository.acceptDeliveryStatus(
             key: InboundKey(channel: .africasTalkingDelivery, messageID: "\(id):\(providerStatus):\(retryCount ?? 0)"),
             status: report, logger: context.logger)
-        return try JSONResponse.make(status: .ok, ["status": "accepted"])
+        return JSONResponse.accepted()
     }
 
     @Sendable func ussdSession(request: Request, context: HotlineRequestContext) async throws -> Response {

@@ -72,8 +72,11 @@ enum LanguageGuess {
         }
         if arabic > latin && arabic >= nko { return "ar" }
         if nko > latin { return "nqo" }
-        let words = text.lowercased().split { !$0.isLetter }
-        let english = words.filter { englishWords.contains(String($0)) }.count
+        // Scalars, not Characters: grapheme breaking every report cost more than the guess.
+        let words = text.unicodeScalars.split { !($0.properties.isAlphabetic) }
+        let english = words.filter { word in
+            word.count <= 8 && word.allSatisfy(\.isASCII) && englishWords.contains(String(word).lowercased())
+        }.count
         return english >= 2 || (english == 1 && words.count <= 3) ? "en" : "fr"
     }
 }
