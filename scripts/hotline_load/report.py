@@ -36,7 +36,7 @@ def write_performance(args, results: dict) -> None:
         rows.append(f"| durable intake, AT SMS webhooks 2xx/s at 32 connections (wrk) | {intake['measure']:.0f}/s | "
                     f"pgbench 1-row INSERT, 32 clients: {intake['baseline']:.0f} tps | {ratio:.1%} | ≥ 50 % | {yes(ratio >= 0.5)} |")
         half = intake["half_rate"]
-        rows.append(f"| intake p50 / p99 at half that rate ({half['rate']:.0f}/s, hotlinectl simulate) | "
+        rows.append(f"| intake p50 / p99 at half that rate ({half['rate']:.0f}/s, wrk paced) | "
                     f"{half['p50_ms']:.1f} / {half['p99_ms']:.1f} ms | — | — | p99 ≤ 20 ms | {yes(half['p99_ms'] <= 20)} |")
     kafka = results.get("kafka")
     if kafka:
@@ -82,9 +82,10 @@ def write_performance(args, results: dict) -> None:
                            f"({r['non_2xx']} non-2xx, {r['errors']} socket errors; wrk latency p50 {r['wrk_p50_ms']:.1f} ms, "
                            f"p99 {r['wrk_p99_ms']:.1f} ms at saturation)")
         details.append(f"- durability check: {intake['stored_reports']} reports committed in PostgreSQL for "
-                       f"{intake['accepted_measured']} 2xx answers in the measured rounds (plus the warm-up and the half-rate run)")
+                       f"{intake['accepted_measured']} 2xx answers in the measured rounds (plus the warm-up, the pace calibration and the half-rate runs)")
         half = intake["half_rate"]
-        details.append(f"- half rate: {half['sent']} webhooks at {half['rate']:.0f}/s, {half['accepted']} accepted, "
+        details.append(f"- half rate: {half['sent']} webhooks at {half['rate']:.0f}/s (half of {2 * half.get('target', half['rate']):.0f}/s; "
+                       f"wrk, 32 connections each pausing {half.get('pace_ms', 0):.1f} ms after an answer), {half['accepted']} accepted, "
                        f"{half['failed']} failed; p50 {half['p50_ms']:.1f} ms, p99 {half['p99_ms']:.1f} ms\n")
     if kafka:
         details.append(f"**Kafka rounds** ({kafka['messages']} records of 300 bytes per round, the same Tansu broker):\n")

@@ -25,7 +25,7 @@ enum NewReportOutcome: String, Sendable {
     case throttled
     /// Claimed before (a retry, or the same id twice in one batch): the caller reads that outcome.
     case seen
-    /// Left to the step-by-step transaction, which draws another reference code.
+    /// Left to the step-by-step transaction: the batch was refused (a reference code taken, say).
     case fallBack
 }
 
@@ -49,15 +49,17 @@ struct NewReportBatches: Sendable {
                 }
             }
             return outcomes.map { NewReportOutcome(rawValue: $0) ?? .fallBack }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.uniqueViolation {
-            // A drawn reference code already taken, about once per billion reports: the whole batch
-            // rolled back, and each report takes the step-by-step path alone.
-            logger.notice("reference code taken; batch left to the step-by-step path", metadata: ["reports": "\(batch.count)"])
+        } catch let error as PSQLError where error.code == .server && !isDatabaseUnavailable(error) {
+            // The server refused the statement and rolled the whole batch back: a drawn reference
+            // code already taken (about once per billion reports), or one report it will not take.
+            // Each report then takes the step-by-step path alone, so one bad report fails alone
+            // instead of failing its batch-mates at every retry of its gateway.
+            logger.notice("batch refused; its reports take the step-by-step path", metadata: [
+                "reports": "\(batch.count)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "")",
+            ])
             return batch.map { _ in .fallBack }
         }
     }
-
-    static let uniqueViolation = "23505"
 }
 
 /// `intake.accept_new_reports` over arrays, one element per report. PostgresNIO's arrays carry no
