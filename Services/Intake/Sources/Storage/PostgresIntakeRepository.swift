@@ -121,8 +121,8 @@ struct PostgresIntakeRepository: IntakeRepository {
 
     // MARK: The common case, committed with concurrent requests' reports
 
-    /// Stores a new report in a shared commit; nil when the message was seen before or the drawn
-    /// code was taken, which the step-by-step transaction handles.
+    /// Stores a new report in a shared commit; nil when the message was seen before or the server
+    /// refused the batch (a drawn code taken, say), which the step-by-step transaction handles.
     private func storeNew(key: InboundKey, requestHash: String?, senderLimit: Int?, submission: ReportSubmission,
                           logger: Logger) async throws -> InboundResult? {
         let receivedAt = Date()
