@@ -3,6 +3,7 @@ import HotlineConcurrency
 import HotlineDomain
 import HotlineStorage
 import Logging
+import Metrics
 import PostgresNIO
 
 /// A new report ready for the common case of intake: the idempotency claim, the sender's count,
@@ -48,6 +49,9 @@ struct NewReportBatches: Sendable {
                     return outcomes
                 }
             }
+            // Their ratio is the mean batch: near 1 when intake is quiet, larger when commits are busy.
+            Counter(label: "hotline_intake_group_commits_total").increment()
+            Counter(label: "hotline_intake_group_committed_reports_total").increment(by: batch.count)
             return outcomes.map { NewReportOutcome(rawValue: $0) ?? .fallBack }
         } catch let error as PSQLError where error.code == .server && !isDatabaseUnavailable(error) {
             // The server refused the statement and rolled the whole batch back: a drawn reference
