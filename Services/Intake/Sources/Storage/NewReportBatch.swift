@@ -115,10 +115,8 @@ struct NewReportBatchStatement: PostgresPreparedStatement {
 }
 
 extension IntakeMigrations {
-    /// Migration 4's one-statement intake raised `intake.fall_back` to roll itself back; the batch
-    /// function decides each report's outcome itself and replaces it. Each report is handled as
-    /// the step-by-step transaction would, in order, so a sender or a message id seen twice in one
-    /// batch is counted and claimed exactly as in two requests.
+    /// Migration 4's one-statement intake raised `intake.fall_back` to roll itself back; migration 6
+    /// drops it. Kept as it ran, since applied migrations are never edited.
     static let fallBackFunction = Migration(version: 4, name: "one-statement intake", statements: [
         """
         CREATE FUNCTION intake.fall_back(reason text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
@@ -129,6 +127,9 @@ extension IntakeMigrations {
         """,
     ])
 
+    /// The batch function decides each report's outcome itself. Each report is handled as the
+    /// step-by-step transaction would, in order, so a sender or a message id seen twice in one
+    /// batch is counted and claimed exactly as in two requests.
     static let groupCommit = Migration(version: 6, name: "group commit of new reports", statements: [
         "DROP FUNCTION intake.fall_back(text)",
         """
