@@ -89,15 +89,12 @@ public final class OutboxRelay: Service, Sendable {
         let limit = configuration.batchSize
         return try await client.inTransaction(logger: logger) { connection in
             let locked = try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtext(\(lockName)))", logger: logger
+                "SELECT pg_try_advisory_xact_lock(hashtext(\(lockName))) AND \(unescaped: QueueScan.orderedIndexOnly)", logger: logger
             ).collect().first?.decode(Bool.self) ?? false
             guard locked else { return 0 }
             var ids: [Int64] = []
             var messages: [KafkaProducerMessage] = []
-            let rows = try await connection.query("""
-                SELECT id, topic, message_key, payload, headers::text FROM \(unescaped: schema).outbox
-                WHERE published_at IS NULL ORDER BY id LIMIT \(limit)
-                """, logger: logger)
+            let rows = try await connection.query(Self.batchQuery(schema: schema, limit: limit), logger: logger)
             for try await (id, topic, key, payload, headersJSON) in rows.decode((Int64, String, ByteBuffer, ByteBuffer, String).self) {
                 let headers = (try? JSONDecoder().decode([String: String].self, from: Data(headersJSON.utf8))) ?? [:]
                 ids.append(id)
@@ -116,6 +113,14 @@ public final class OutboxRelay: Service, Sendable {
             Counter(label: "hotline_outbox_published_total", dimensions: [("schema", schema)]).increment(by: ids.count)
             return ids.count
         }
+    }
+
+    /// The oldest unpublished rows by id, read on the ordered index (``QueueScan``).
+    package static func batchQuery(schema: String, limit: Int) -> PostgresQuery {
+        """
+        SELECT id, topic, message_key, payload, headers::text FROM \(unescaped: schema).outbox
+        WHERE published_at IS NULL ORDER BY id LIMIT \(limit)
+        """
     }
 
     /// Deletes marked rows older than the retention (all of them once retention is turned off).

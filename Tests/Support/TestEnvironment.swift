@@ -3,6 +3,7 @@ import HotlineKafka
 import HotlineRuntime
 import HotlineStorage
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 
 /// Where the integration tests find the servers that `scripts/test.sh` started.
@@ -119,5 +120,15 @@ extension TestEnvironment {
         var path = #filePath
         for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
         return path
+    }
+}
+
+extension TestEnvironment {
+    /// PostgreSQL's plan for `query` on `connection`, one line per plan node, as `EXPLAIN` prints it.
+    package static func plan(of query: PostgresQuery, on connection: PostgresConnection) async throws -> String {
+        let explain = PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: query.binds)
+        var lines: [String] = []
+        for try await line in try await connection.query(explain, logger: logger).decode(String.self) { lines.append(line) }
+        return lines.joined(separator: "\n")
     }
 }

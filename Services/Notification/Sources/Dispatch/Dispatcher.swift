@@ -83,7 +83,6 @@ struct Dispatcher: Service {
         // urgent at the moment they can actually go.
         var tokens = 0
         let tokensStarted = ContinuousClock.now
-        defer { if tokens > 0 { NotificationMetrics.step("tokens", since: tokensStarted) } }
         while tokens == 0 {
             switch try await limiter.take(upTo: configuration.dispatchBatch, logger: logger) {
             case .granted(let granted): tokens = granted
@@ -93,7 +92,8 @@ struct Dispatcher: Service {
                 if stopping { return false }
             }
         }
-        var grantedAt = ContinuousClock.now
+        let grantedAt = ContinuousClock.now
+        NotificationMetrics.step("tokens", since: tokensStarted)
         let claims = try await store.claim(
             limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
         NotificationMetrics.step("claim", since: grantedAt)
@@ -106,23 +106,35 @@ struct Dispatcher: Service {
             logger.info("notification suppressed: recipient opted out", metadata: ["notification_id": "\(record.notificationID)"])
         }
         guard !claims.isEmpty else { return false }
-        // The claim is the step a database stall stretches: renew the whole batch's tokens in one
-        // take if it ran past the headroom. If that fails, each message renews its own below.
-        let sends = claims.count - suppressed.count
-        if sends > 0, ContinuousClock.now - grantedAt > configuration.rateHeadroom, (try? await takeFreshTokens(sends)) != nil {
-            grantedAt = .now
+        let staged = await stage(claims.compactMap { if case .send(let record) = $0 { record } else { nil } })
+        guard !staged.isEmpty else { return true }
+        // The bucket's headroom covers a token's way to the gateway only if the message gets there
+        // within `rateHeadroom` of the grant. A batch held up longer (a database stall during the
+        // claim, say) takes fresh tokens in one take, so late sends cannot pile onto the next second's.
+        if ContinuousClock.now - grantedAt > configuration.rateHeadroom {
+            do {
+                try await withDeadline(stepDeadline) { try await takeFreshTokens(staged.count) }
+            } catch {
+                // Nothing was sent: the batch goes back to the queue as it was.
+                for message in staged {
+                    try? await persistOutcome(of: [message.record]) {
+                        try await store.release(message.record, until: Date().addingTimeInterval(5),
+                                                reason: "no fresh rate-limit token: \(error)", logger: logger)
+                    }
+                }
+                return true
+            }
         }
-        let tokensGrantedAt = grantedAt
         let started = ContinuousClock.now
         let accepted = await withTaskGroup(of: DispatchStore.Sent?.self) { group in
-            for case .send(let record) in claims {
+            for message in staged {
                 group.addTask {
                     do {
-                        return try await deliver(record, grantedAt: tokensGrantedAt)
+                        return try await send(message)
                     } catch {
                         // Left `sending`: its lease expires and it is reconciled, never blindly resent.
                         logger.error("delivery step failed", metadata: [
-                            "notification_id": "\(record.notificationID)", "error": "\(String(reflecting: error))",
+                            "notification_id": "\(message.record.notificationID)", "error": "\(String(reflecting: error))",
                         ])
                         return nil
                     }
@@ -159,13 +171,43 @@ struct Dispatcher: Service {
         return true
     }
 
-    /// Sends one claimed message. Returns what the gateway accepted, for the batch to record;
-    /// every other outcome (quiet hours, failures, retries, unknown) is recorded here.
-    private func deliver(_ record: NotificationRecord, grantedAt: ContinuousClock.Instant) async throws -> DispatchStore.Sent? {
-        var metadata: Logger.Metadata = [
-            "notification_id": "\(record.notificationID)", "template": "\(record.template)", "attempt": "\(record.attempts)",
-            "provider": "\(provider.name)",
-        ]
+    /// A claimed message rendered and addressed, ready for the gateway.
+    struct StagedMessage: Sendable {
+        let record: NotificationRecord
+        let sms: OutboundSMS
+        let language: String
+    }
+
+    /// Renders and addresses a claimed batch in one pass, with one look at the templates. A message
+    /// that cannot go now (quiet hours, a template or number that fails) gets its outcome recorded
+    /// and its token back; the rest are returned, in order.
+    private func stage(_ records: [NotificationRecord]) async -> [StagedMessage] {
+        guard !records.isEmpty else { return [] }
+        let started = ContinuousClock.now
+        let catalog: Result<MessageTemplates, any Error>
+        do {
+            // Bounded well inside the claim lease: if the database hangs here, nothing has been sent
+            // and the batch goes back to the queue, rather than lapsing into `unknown`.
+            catalog = .success(try await withDeadline(stepDeadline) { try await templates.templates(logger: logger) })
+        } catch {
+            catalog = .failure(error)
+        }
+        var staged: [StagedMessage] = []
+        for record in records {
+            do {
+                if let message = try await stage(record, catalog: catalog) { staged.append(message) }
+            } catch {
+                // The outcome could not be stored before shutdown: the lease lapses into `unknown`.
+                logger.error("staging step failed", metadata: [
+                    "notification_id": "\(record.notificationID)", "error": "\(String(reflecting: error))",
+                ])
+            }
+        }
+        NotificationMetrics.step("prepare", since: started)
+        return staged
+    }
+
+    private func stage(_ record: NotificationRecord, catalog: Result<MessageTemplates, any Error>) async throws -> StagedMessage? {
         let earliest = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone, at: Date())
         if earliest > Date().addingTimeInterval(1) {
             await refund(1)
@@ -174,61 +216,56 @@ struct Dispatcher: Service {
             }
             return nil
         }
-        let prepared: (sms: OutboundSMS, language: String)
         do {
-            // Bounded well inside the claim lease: if the database hangs here, nothing has been sent
-            // and the message goes back to the queue, rather than lapsing into `unknown`.
-            let started = ContinuousClock.now
-            prepared = try await withDeadline(stepDeadline) {
-                let prepared = try await prepare(record)
-                // The bucket's headroom covers a token's way to the gateway only if the message gets
-                // there within `rateHeadroom` of the grant. One held up longer (a database stall during
-                // the claim, say) takes a fresh token, so late sends cannot pile onto the next second's.
-                if ContinuousClock.now - grantedAt > configuration.rateHeadroom { try await takeFreshTokens(1) }
-                return prepared
-            }
-            NotificationMetrics.step("prepare", since: started)
+            let prepared = try prepare(record, with: try catalog.get())
+            return StagedMessage(record: record, sms: prepared.sms, language: prepared.language)
         } catch let error as TemplateError where error.code != .notLoaded {
             await refund(1)
             try await persistOutcome(of: [record]) {
                 try await fail(record, reason: "template: \(error)", metricReason: "template", logger: logger)
             }
-            return nil
         } catch let error as PIIKeyError {
             await refund(1)
             try await persistOutcome(of: [record]) {
                 try await fail(record, reason: "recipient number cannot be opened: \(error)", metricReason: "recipient", logger: logger)
             }
-            return nil
         } catch {
             // Nothing was sent (templates not readable just now, say): put it back as it was.
             await refund(1)
             try await persistOutcome(of: [record]) {
                 try await store.release(record, until: Date().addingTimeInterval(5), reason: "not prepared: \(error)", logger: logger)
             }
-            return nil
         }
-        let encoding = SMSEncoding.analyse(prepared.sms.text)
-        metadata["encoding"] = "\(encoding.alphabet.rawValue)"
-        metadata["segments"] = "\(encoding.segments)"
+        return nil
+    }
+
+    /// Sends one staged message. Returns what the gateway accepted, for the batch to record;
+    /// every other outcome (failures, retries, unknown) is recorded here.
+    private func send(_ message: StagedMessage) async throws -> DispatchStore.Sent? {
+        let record = message.record
+        let encoding = SMSEncoding.analyse(message.sms.text)
+        let metadata: Logger.Metadata = [
+            "notification_id": "\(record.notificationID)", "template": "\(record.template)", "attempt": "\(record.attempts)",
+            "provider": "\(provider.name)", "encoding": "\(encoding.alphabet.rawValue)", "segments": "\(encoding.segments)",
+        ]
         let receipt: ProviderReceipt
         let sendStarted = ContinuousClock.now
         do {
-            receipt = try await provider.send(prepared.sms)
+            receipt = try await provider.send(message.sms)
             NotificationMetrics.step("gateway", since: sendStarted)
         } catch let error as ProviderError {
-            try await persistOutcome(of: [record]) { [metadata] in try await handle(error, record: record, metadata: metadata) }
+            try await persistOutcome(of: [record]) { try await handle(error, record: record, metadata: metadata) }
             return nil
         } catch {
             // Cancelled mid-call: the process is going down. Record nothing; the lease expires
             // and the message becomes `unknown`, exactly as after a crash.
             if Task.isCancelled { return nil }
-            try await persistOutcome(of: [record]) { [metadata] in
+            try await persistOutcome(of: [record]) {
                 try await handle(GatewayHTTP.classify(transportError: error), record: record, metadata: metadata)
             }
             return nil
         }
-        return DispatchStore.Sent(record: record, receipt: receipt, language: prepared.language, encoding: encoding)
+        return DispatchStore.Sent(record: record, receipt: receipt, language: message.language, encoding: encoding)
     }
 
     /// Returns unused tokens. Best effort: a refund lost to a database outage only makes the
@@ -283,10 +320,9 @@ struct Dispatcher: Service {
     }
 
     /// The text in the recipient's language and the number, opened in memory for this call only.
-    func prepare(_ record: NotificationRecord) async throws -> (sms: OutboundSMS, language: String) {
+    func prepare(_ record: NotificationRecord, with templates: MessageTemplates) throws -> (sms: OutboundSMS, language: String) {
         try AudienceRule.check(audience: record.audience, template: record.template)
-        let rendered = try await templates.templates(logger: logger)
-            .render(record.template, language: record.language, parameters: record.parameters)
+        let rendered = try templates.render(record.template, language: record.language, parameters: record.parameters)
         let number = try protector.open(record.recipient.sealed)
         return (OutboundSMS(notificationID: record.notificationID, to: number, text: rendered.text, claimedAt: record.claimedAt ?? Date()),
                 rendered.language)

@@ -16,7 +16,8 @@ enum NotificationMetrics {
         Timer(label: "hotline_notification_dispatch_duration_seconds").record(duration: duration)
     }
 
-    /// One step of a send (`claim`, `prepare`, `gateway`, `record`), to see where dispatch time goes.
+    /// One step of a dispatch batch (`tokens`, `claim`, `prepare`, `record`) or of one message
+    /// (`gateway`), to see where dispatch time goes.
     static func step(_ step: String, since started: ContinuousClock.Instant) {
         Timer(label: "hotline_notification_step_duration_seconds", dimensions: [("step", step)])
             .record(duration: ContinuousClock.now - started)

@@ -45,7 +45,7 @@ extension Dispatcher {
         let prepared: (sms: OutboundSMS, language: String)
         let lookup: ProviderLookup
         do {
-            prepared = try await prepare(record)
+            prepared = try prepare(record, with: try await templates.templates(logger: logger))
             lookup = try await provider.lookup(prepared.sms, providerMessageID: record.providerMessageID)
         } catch {
             logger.warning("reconciliation lookup failed; will ask again", metadata: metadata.merging(["error": "\(error)"]) { $1 })

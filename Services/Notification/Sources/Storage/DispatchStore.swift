@@ -32,18 +32,9 @@ struct DispatchStore: Sendable {
     func claim(limit: Int, provider: String, sender: String, lease: Duration, logger: Logger) async throws -> [Claim] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await postgres.inTransaction(logger: logger) { connection -> [Claim] in
-            let rows = try await connection.query("""
-                UPDATE notification.notifications AS n
-                SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(log.instance), claimed_at = now(),
-                    lease_until = now() + make_interval(secs => \(leaseSeconds)), provider = \(provider), sender = \(sender),
-                    updated_at = now()
-                WHERE n.notification_id IN (
-                    SELECT notification_id FROM notification.notifications
-                    WHERE status = 'queued' AND not_before <= now()
-                    ORDER BY priority_rank DESC, created_at, notification_id
-                    LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED)
-                RETURNING \(unescaped: NotificationRecord.columns)
-                """, logger: logger)
+            try await QueueScan.preferOrderedIndex(on: connection, logger: logger)
+            let rows = try await connection.query(Self.claimQuery(limit: limit, instance: log.instance, leaseSeconds: leaseSeconds,
+                                                                  provider: provider, sender: sender), logger: logger)
             var claimed: [NotificationRecord] = []
             for try await row in rows { claimed.append(try NotificationRecord(row: row)) }
             var claims: [Claim] = []
@@ -68,6 +59,23 @@ struct DispatchStore: Sendable {
             try await log.record(entries, on: connection, logger: logger)
             return claims
         }
+    }
+
+    /// The most urgent, oldest due messages, locked and marked `sending` in one statement; read on
+    /// the `notifications_due` index in its order (``QueueScan``).
+    static func claimQuery(limit: Int, instance: String, leaseSeconds: Double, provider: String, sender: String) -> PostgresQuery {
+        """
+        UPDATE notification.notifications AS n
+        SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(instance), claimed_at = now(),
+            lease_until = now() + make_interval(secs => \(leaseSeconds)), provider = \(provider), sender = \(sender),
+            updated_at = now()
+        WHERE n.notification_id IN (
+            SELECT notification_id FROM notification.notifications
+            WHERE status = 'queued' AND not_before <= now()
+            ORDER BY priority_rank DESC, created_at, notification_id
+            LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED)
+        RETURNING \(unescaped: NotificationRecord.columns)
+        """
     }
 
     /// Puts a claimed message back without counting the attempt (quiet hours began meanwhile).
