@@ -37,6 +37,7 @@ let package = Package(
     targets: [
         // MARK: Shared libraries
 
+        .systemLibrary(name: "CMalloc", path: "Shared/CMalloc"),
         .systemLibrary(
             name: "CRdKafka",
             path: "Shared/CRdKafka",
@@ -112,6 +113,7 @@ let package = Package(
         .target(
             name: "HotlineRuntime",
             dependencies: [
+                "CMalloc",
                 "HotlineConcurrency",
                 "HotlineDomain",
                 "HotlinePrivacy",

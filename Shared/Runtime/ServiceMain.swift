@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 import Hummingbird
 import Logging
@@ -6,12 +7,28 @@ import NIOPosix
 
 /// The shared body of every service's `main`: configuration, logging, metrics, one service group.
 public enum ServiceMain {
+    /// What every service's `main` does first, on the main thread, before any thread or task exists.
+    public static func prepareProcess() {
+        boundMallocArenas()
+        adoptEventLoopsAsConcurrencyExecutor()
+    }
+
+    /// glibc gives each thread that contends for `malloc` an arena of its own, up to eight per core,
+    /// and memory freed into one arena is not reused by another. With two event loops, the HTTP
+    /// client's loops, the cooperative pool and librdkafka's threads, notification's peak RSS at 465
+    /// reports/s was 81.5 MiB with the default and 71.9 MiB with two arenas, at the same CPU per SMS.
+    /// An operator's own `MALLOC_ARENA_MAX` wins.
+    static func boundMallocArenas(to arenas: Int32 = 2) {
+        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return }
+        _ = mallopt(M_ARENA_MAX, arenas)
+    }
+
     /// Runs Swift concurrency's jobs on the NIO event loops that do the HTTP, PostgreSQL and
     /// Kafka-bridge I/O, instead of hopping to the default pool and back for every await on a
-    /// channel. Called first thing in `main`, on the main thread, before any task is created.
+    /// channel. Called from `prepareProcess`, before any task is created.
     /// Safe here because nothing in the services blocks a concurrency thread: librdkafka's
     /// blocking polls and commits run on their own threads.
-    public static func adoptEventLoopsAsConcurrencyExecutor() {
+    static func adoptEventLoopsAsConcurrencyExecutor() {
         // Read before the environment reader exists; `run` reads it again, so a bad value refuses start.
         var reader = try? EnvironmentReader()
         guard reader?.bool(concurrencyOnEventLoops, default: true) ?? true else { return }

@@ -1,7 +1,7 @@
 import AccountabilityService
 import HotlineRuntime
 
-ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+ServiceMain.prepareProcess()
 
 await ServiceMain.run(serviceName: "accountability", defaultHTTPPort: 8082) { configuration, reader, logger in
     try buildAccountabilityApplication(configuration: configuration, environment: &reader, logger: logger)

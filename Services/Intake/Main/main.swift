@@ -1,7 +1,7 @@
 import HotlineRuntime
 import IntakeService
 
-ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+ServiceMain.prepareProcess()
 
 await ServiceMain.run(serviceName: "intake", defaultHTTPPort: 8080) { configuration, reader, logger in
     let intake = IntakeConfiguration.fromEnvironment(&reader)

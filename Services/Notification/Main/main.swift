@@ -2,7 +2,7 @@ import HotlinePrivacy
 import HotlineRuntime
 import NotificationService
 
-ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+ServiceMain.prepareProcess()
 
 await ServiceMain.run(serviceName: "notification", defaultHTTPPort: 8083) { configuration, reader, logger in
     let notification = NotificationConfiguration.fromEnvironment(&reader)

@@ -1,7 +1,7 @@
 import HotlineRuntime
 import RoutingService
 
-ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+ServiceMain.prepareProcess()
 
 await ServiceMain.run(serviceName: "routing", defaultHTTPPort: 8081) { configuration, reader, logger in
     let routing = RoutingConfiguration.fromEnvironment(&reader)

@@ -1,7 +1,7 @@
 import HotlineRuntime
 import WarehouseService
 
-ServiceMain.adoptEventLoopsAsConcurrencyExecutor()
+ServiceMain.prepareProcess()
 
 await ServiceMain.run(serviceName: "warehouse", defaultHTTPPort: 8084) { configuration, reader, logger in
     let settings = WarehouseSettings.fromEnvironment(&reader)
