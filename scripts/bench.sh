@@ -3,7 +3,7 @@
 # aiohttp), starts its own PostgreSQL, broker and services on their own ports, builds release, runs
 # each baseline next to its measure, and writes docs/performance.md (date, machine, this command).
 #
-#   bash scripts/bench.sh                     # everything (about 15 minutes on 2 shared cores)
+#   bash scripts/bench.sh                     # everything (about 25 minutes on 2 shared cores)
 #   bash scripts/bench.sh --only intake,kafka # a part; --seconds, --e2e-seconds, --kafka-messages, --kafka-rounds
 #   HOTLINE_BENCH_SKIP_MICRO=1 bash scripts/bench.sh   # keep the micro-benchmark table of the last run
 set -euo pipefail

@@ -49,6 +49,10 @@ struct RoutingServiceTests {
             try await producer.createTopics([TopicSpecification(name: Topic.reportsReceived, partitions: 3)])
             // The same event three times, as a crashed relay or consumer would redeliver it.
             for _ in 0..<3 { try await producer.send(message) }
+            // And a second event for the same report, with an id of its own: still one case.
+            let again = EventEnvelope(source: "/test", type: ReportReceived.eventType, data: event.data)
+            #expect(again.id != event.id)
+            try await producer.send(KafkaProducerMessage(topic: Topic.reportsReceived, key: message.key, value: try EventCoding.encode(again)))
             try await producer.send(gbv.1)
             let code = event.data.referenceCode.value
             try await eventually("both cases routed") {
@@ -71,7 +75,7 @@ struct RoutingServiceTests {
                 try await rows(probe, "SELECT 1 FROM routing.outbox WHERE convert_from(payload, 'UTF8') LIKE \("%\(caseID.uuidString.lowercased())%")").count > 2
             }
             let routedEvents = try await rows(probe, "SELECT 1 FROM routing.outbox WHERE topic = 'hotline.cases.routed' AND convert_from(message_key, 'UTF8') = \(caseID.uuidString.lowercased())")
-            #expect(routedEvents.count == 1, "three deliveries, one case, one event")
+            #expect(routedEvents.count == 1, "four deliveries of two events, one case, one routed event")
             let requests = try await rows(probe, """
                 SELECT convert_from(payload, 'UTF8') FROM routing.outbox
                 WHERE topic = 'hotline.notifications.requested' AND convert_from(payload, 'UTF8') LIKE \("%\(caseID.uuidString.lowercased())%")

@@ -226,16 +226,31 @@ class Bench:
         print("\n== end to end ==", flush=True)
         intake_rate = self.results.get("intake", {}).get("measure", 500)
         ladder, peaks = [], {}
-        # From the target (40 % of durable intake) down, until a rate holds the lag bounded.
-        for block, fraction in zip((6, 7, 8, 5), (0.4, 0.2, 0.1, 0.05)):
+        def step_at(block: int, fraction: float) -> dict:
             self.fresh_stack()
-            step = self.e2e_run(f"sustain{fraction}", block, intake_rate * fraction, self.args.e2e_seconds)
+            step = self.e2e_run(f"sustain{fraction:g}", block, intake_rate * fraction, self.args.e2e_seconds)
             step["fraction"] = fraction
             ladder.append(step)
             for service, mib in self.stack.peak_rss_mib().items():
                 peaks[service] = max(peaks.get(service, 0), mib)
-            if step["bounded"]:
+            return step
+
+        # From the target (40 % of durable intake) down, halving until a rate holds the lag bounded;
+        # then two bisections between the last bounded rate and the one above it, so a change that
+        # moves the sustained rate by less than a factor of two still shows.
+        bounded, unbounded = None, None
+        for block, fraction in zip((6, 7, 8, 5), (0.4, 0.2, 0.1, 0.05)):
+            if step_at(block, fraction)["bounded"]:
+                bounded = fraction
                 break
+            unbounded = fraction
+        if bounded is not None and unbounded is not None:
+            for block in (1, 2):
+                middle = (bounded + unbounded) / 2
+                if step_at(block, middle)["bounded"]:
+                    bounded = middle
+                else:
+                    unbounded = middle
         self.fresh_stack()
         latency = self.e2e_run("latency200", 9, 200, self.args.e2e_seconds)
         for service, mib in self.stack.peak_rss_mib().items():

@@ -53,21 +53,20 @@ package struct CaseDesk: Sendable {
         let inbox = Inbox(schema: .accountability, consumer: "accountability.cases-routed")
         let now = clock.now()
         let opened = try await postgres.inTransaction(logger: logger) { connection -> [Bool] in
-            var fresh = try await inbox.markProcessed(eventIDs: envelopes.map(\.id), on: connection, logger: logger)
-            var opened: [Bool] = []
-            for envelope in envelopes {
-                guard fresh.remove(envelope.id) != nil,
-                      let snapshot = try await ledger.open(envelope.data, deadlines: settings.deadlines, at: now, on: connection) else {
-                    opened.append(false)
-                    continue
-                }
-                let events = try await ledger.append(
-                    [PendingCaseEvent(kind: .routed, toState: .routed, target: snapshot.owner, detail: envelope.data.rule.id)],
-                    to: snapshot, by: .system, at: envelope.data.routedAt, on: connection)
-                try await publish(events, notifications: [], on: connection)
-                opened.append(true)
-            }
-            return opened
+            // Statements per partition's batch, not per case: the inbox, the case rows, their targets,
+            // their first audit events, their outbox events.
+            let fresh = try await inbox.markProcessed(eventIDs: envelopes.map(\.id), on: connection, logger: logger)
+            var eventsSeen = Set<String>()
+            let firstDeliveries = envelopes.filter { fresh.contains($0.id) && eventsSeen.insert($0.id).inserted }
+            let snapshots = try await ledger.open(firstDeliveries.map(\.data), deadlines: settings.deadlines, at: now, on: connection)
+            let openedNow = zip(firstDeliveries, snapshots).compactMap { envelope, snapshot in snapshot.map { (envelope, $0) } }
+            let events = try await ledger.appendFirst(openedNow.map { envelope, snapshot in
+                ([PendingCaseEvent(kind: .routed, toState: .routed, target: snapshot.owner, detail: envelope.data.rule.id)], snapshot,
+                 envelope.data.routedAt)
+            }, by: .system, on: connection)
+            try await publish(events.flatMap { $0 }, notifications: [], on: connection)
+            var openedEvents = Set(openedNow.map(\.0.id))
+            return envelopes.map { openedEvents.remove($0.id) != nil }
         }
         for (envelope, opened) in zip(envelopes, opened) {
             logger.info(opened ? "case opened" : "duplicate routed event ignored", metadata: [

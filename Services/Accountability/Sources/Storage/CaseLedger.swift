@@ -20,8 +20,28 @@ package struct CaseLedger: Sendable {
         FROM accountability.cases
         """
 
-    /// Creates the case from `hotline.cases.routed`; false when it already exists.
-    package func open(_ routed: CaseRouted, deadlines: DeadlinePolicy, at now: Date, on connection: PostgresConnection) async throws -> CaseSnapshot? {
+    /// Creates the cases from `hotline.cases.routed` that do not exist yet: a row each, then the
+    /// targets of every case opened in one statement. Nil for a case that already existed.
+    package func open(_ cases: [CaseRouted], deadlines: DeadlinePolicy, at now: Date, on connection: PostgresConnection) async throws
+        -> [CaseSnapshot?] {
+        var snapshots: [CaseSnapshot?] = []
+        for routed in cases { snapshots.append(try await insertCase(routed, deadlines: deadlines, at: now, on: connection)) }
+        let targets = zip(cases, snapshots).flatMap { routed, snapshot in
+            snapshot == nil ? [] : routed.targets.map { (caseID: routed.caseID, target: $0) }
+        }
+        guard !targets.isEmpty else { return snapshots }
+        try await connection.query("""
+            INSERT INTO accountability.case_targets (case_id, target_code, target_type, role, restricted)
+            SELECT * FROM unnest(\(targets.map(\.caseID))::uuid[], \(targets.map(\.target.code))::text[],
+                                 \(targets.map(\.target.type.rawValue))::text[], \(targets.map(\.target.role.rawValue))::text[],
+                                 \(targets.map(\.target.restricted))::boolean[])
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        return snapshots
+    }
+
+    /// The case's own row; nil when it already exists.
+    private func insertCase(_ routed: CaseRouted, deadlines: DeadlinePolicy, at now: Date, on connection: PostgresConnection) async throws -> CaseSnapshot? {
         let lead = routed.targets.first { $0.role == .lead }?.code ?? "NAT-TRIAGE"
         let leads = routed.targets.filter { $0.role == .lead }.map(\.code)
         let restricted = routed.targets.first { $0.restricted }?.code
@@ -48,17 +68,7 @@ package struct CaseLedger: Sendable {
             """, logger: logger)
         var inserted = false
         for try await _ in rows { inserted = true }
-        guard inserted else { return nil }
-        let targets = routed.targets
-        guard !targets.isEmpty else { return snapshot }
-        try await connection.query("""
-            INSERT INTO accountability.case_targets (case_id, target_code, target_type, role, restricted)
-            SELECT \(routed.caseID), t.code, t.type, t.role, t.restricted
-            FROM unnest(\(targets.map(\.code))::text[], \(targets.map(\.type.rawValue))::text[], \(targets.map(\.role.rawValue))::text[],
-                        \(targets.map(\.restricted))::boolean[]) AS t(code, type, role, restricted)
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-        return snapshot
+        return inserted ? snapshot : nil
     }
 
     /// Locks the case for one decision; nil when no case has that code.
@@ -117,12 +127,49 @@ package struct CaseLedger: Sendable {
     /// Appends events to the case's chain, each hashed over the previous link.
     package func append(_ events: [PendingCaseEvent], to snapshot: CaseSnapshot, by actor: CaseActor, at now: Date,
                         on connection: PostgresConnection) async throws -> [CaseEventRecorded] {
-        var (sequence, previous) = (0, AuditChain.genesis)
+        var start = (sequence: 0, hash: AuditChain.genesis)
         let rows = try await connection.query("""
             SELECT sequence, hash FROM accountability.case_events WHERE case_id = \(snapshot.caseID) ORDER BY sequence DESC LIMIT 1
             """, logger: logger)
-        for try await (last, hash) in rows.decode((Int, String).self) { (sequence, previous) = (last, hash) }
+        for try await (last, hash) in rows.decode((Int, String).self) { start = (last, hash) }
+        let chain = Self.chain(events, to: snapshot, by: actor, at: now, after: start)
+        try await insert(chain.stored, on: connection)
+        return chain.recorded
+    }
 
+    /// The first events of cases opened in this transaction: their chains start at genesis, so
+    /// nothing is read, and all of them are written in one statement.
+    package func appendFirst(_ batch: [(events: [PendingCaseEvent], snapshot: CaseSnapshot, at: Date)], by actor: CaseActor,
+                             on connection: PostgresConnection) async throws -> [[CaseEventRecorded]] {
+        let chains = batch.map { Self.chain($0.events, to: $0.snapshot, by: actor, at: $0.at, after: (0, AuditChain.genesis)) }
+        try await insert(chains.flatMap(\.stored), on: connection)
+        return chains.map(\.recorded)
+    }
+
+    /// One stored row of `accountability.case_events`, as `jsonb_to_recordset` reads it (absent keys are NULL).
+    private struct StoredLink: Encodable {
+        var event_id: UUID
+        var case_id: UUID
+        var sequence: Int
+        var kind: String
+        var from_state: String?
+        var to_state: String?
+        var actor_id: String
+        var actor_role: String
+        var channel: String
+        var target: String?
+        var detail: String?
+        var rating: Int?
+        var occurred_at_ms: Int64
+        var previous_hash: String
+        var hash: String
+    }
+
+    /// Links `events` to the chain after `start`, hashing each over the one before.
+    private static func chain(_ events: [PendingCaseEvent], to snapshot: CaseSnapshot, by actor: CaseActor, at now: Date,
+                              after start: (sequence: Int, hash: String)) -> (stored: [StoredLink], recorded: [CaseEventRecorded]) {
+        var (sequence, previous) = start
+        var stored: [StoredLink] = []
         var recorded: [CaseEventRecorded] = []
         let milliseconds = AuditChain.milliseconds(now)
         for event in events {
@@ -134,14 +181,10 @@ package struct CaseLedger: Sendable {
                 previousHash: previous, hash: "")
             link.hash = link.expectedHash
             let eventID = UUID()
-            try await connection.query("""
-                INSERT INTO accountability.case_events
-                    (event_id, case_id, sequence, kind, from_state, to_state, actor_id, actor_role, channel, target, detail, rating,
-                     occurred_at, occurred_at_ms, previous_hash, hash)
-                VALUES (\(eventID), \(link.caseID), \(link.sequence), \(link.kind), \(link.fromState), \(link.toState), \(link.actorID),
-                        \(link.actorRole), \(link.channel), \(link.target), \(link.detail), \(link.rating),
-                        \(Date(timeIntervalSince1970: Double(milliseconds) / 1000)), \(milliseconds), \(link.previousHash), \(link.hash))
-                """, logger: logger)
+            stored.append(StoredLink(
+                event_id: eventID, case_id: link.caseID, sequence: link.sequence, kind: link.kind, from_state: link.fromState,
+                to_state: link.toState, actor_id: link.actorID, actor_role: link.actorRole, channel: link.channel, target: link.target,
+                detail: link.detail, rating: link.rating, occurred_at_ms: milliseconds, previous_hash: link.previousHash, hash: link.hash))
             previous = link.hash
             recorded.append(CaseEventRecorded(
                 eventID: eventID, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode, sequence: sequence, kind: event.kind,
@@ -149,7 +192,24 @@ package struct CaseLedger: Sendable {
                 target: event.target, escalationLevel: snapshot.escalationLevel, priority: snapshot.priority, category: snapshot.category,
                 placeCode: snapshot.placeCode, rating: event.rating, occurredAt: now, hash: link.hash))
         }
-        return recorded
+        return (stored, recorded)
+    }
+
+    /// Writes links in one statement; `occurred_at` is the hashed millisecond count as a timestamp.
+    private func insert(_ links: [StoredLink], on connection: PostgresConnection) async throws {
+        guard !links.isEmpty else { return }
+        let json = String(decoding: try JSONEncoder().encode(links), as: UTF8.self)
+        try await connection.query("""
+            INSERT INTO accountability.case_events
+                (event_id, case_id, sequence, kind, from_state, to_state, actor_id, actor_role, channel, target, detail, rating,
+                 occurred_at, occurred_at_ms, previous_hash, hash)
+            SELECT e.event_id, e.case_id, e.sequence, e.kind, e.from_state, e.to_state, e.actor_id, e.actor_role, e.channel, e.target,
+                   e.detail, e.rating, to_timestamp(e.occurred_at_ms / 1000.0), e.occurred_at_ms, e.previous_hash, e.hash
+            FROM jsonb_to_recordset(\(json)::jsonb) AS e(
+                event_id uuid, case_id uuid, sequence integer, kind text, from_state text, to_state text, actor_id text, actor_role text,
+                channel text, target text, detail text, rating integer, occurred_at_ms bigint, previous_hash text, hash text)
+            ORDER BY e.case_id, e.sequence
+            """, logger: logger)
     }
 
     /// The case's chain in order, for records and verification.
