@@ -62,33 +62,39 @@ struct NotificationEventHandler: Sendable {
     }
 
     func event(in message: KafkaConsumerMessage) throws -> Event? {
-        // This service's own status events share the topic with forwarded delivery reports and
-        // outnumber them; the outbox's type header lets them pass without parsing any JSON.
-        if message.topic == Topic.notificationStatus,
-           let type = message.headers.first(where: { $0.key == "ce_type" })?.stringValue,
-           type != DeliveryStatusReceived.eventType {
+        // The outbox's type header says what a record is without parsing its JSON: this service's own
+        // status events share their topic with forwarded delivery reports and outnumber them, and
+        // a record it acts on is then parsed once, not once for its type and again for its data.
+        let headerType = message.headers.first(where: { $0.key == "ce_type" })?.stringValue
+        if message.topic == Topic.notificationStatus, let headerType, headerType != DeliveryStatusReceived.eventType {
             return nil
         }
-        let header: EventHeader
-        do {
-            header = try EventCoding.header(from: message.value)
-        } catch {
-            throw PermanentHandlerError("undecodable \(message.topic) record: \(error)")
+        let type: String
+        if let headerType {
+            type = headerType
+        } else {
+            do {
+                type = try EventCoding.header(from: message.value).type
+            } catch {
+                throw PermanentHandlerError("undecodable \(message.topic) record: \(error)")
+            }
         }
-        switch (message.topic, header.type) {
+        switch (message.topic, type) {
         case (Topic.notificationsRequested, NotificationRequested.eventType):
-            return .request(try decode(NotificationRequested.self, message).data, eventID: header.id)
+            let envelope = try decode(NotificationRequested.self, message)
+            return .request(envelope.data, eventID: envelope.id)
         case (Topic.notificationsRequested, _):
-            throw PermanentHandlerError("unsupported event type \(header.type)")
+            throw PermanentHandlerError("unsupported event type \(type)")
         case (Topic.commandsReceived, CommandReceived.eventType):
-            let command = try decode(CommandReceived.self, message).data
-            switch command.kind {
-            case .optOut: return .optOut(command, eventID: header.id)
-            case .optIn: return .optIn(command, eventID: header.id)
+            let envelope = try decode(CommandReceived.self, message)
+            switch envelope.data.kind {
+            case .optOut: return .optOut(envelope.data, eventID: envelope.id)
+            case .optIn: return .optIn(envelope.data, eventID: envelope.id)
             case .reporterCommand, .responderCommand: return nil
             }
         case (Topic.notificationStatus, DeliveryStatusReceived.eventType):
-            return .deliveryReport(try decode(DeliveryStatusReceived.self, message).data, eventID: header.id)
+            let envelope = try decode(DeliveryStatusReceived.self, message)
+            return .deliveryReport(envelope.data, eventID: envelope.id)
         default:
             return nil  // our own status events, and anything not meant for us
         }
