@@ -61,12 +61,18 @@ extension CaseDesk {
     }
 
     private func surveyAreas(level: Int) async throws -> [String] {
-        let rows = try await postgres.query("""
-            SELECT DISTINCT place_lineage[\(level + 1)] FROM accountability.cases
-            WHERE rating IS NOT NULL AND cardinality(place_lineage) > \(level)
-            """, logger: logger)
+        let rows = try await postgres.query(Self.surveyAreasQuery(level: level), logger: logger)
         var areas: [String] = []
         for try await area in rows.decode(String?.self) { if let area { areas.append(area) } }
         return areas.sorted()
+    }
+
+    /// The areas at `level` that have rated cases; read on the partial index of rated cases
+    /// (migration 4), not over every case.
+    package static func surveyAreasQuery(level: Int) -> PostgresQuery {
+        """
+        SELECT DISTINCT place_lineage[\(level + 1)] FROM accountability.cases
+        WHERE rating IS NOT NULL AND cardinality(place_lineage) > \(level)
+        """
     }
 }
