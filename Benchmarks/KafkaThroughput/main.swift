@@ -17,8 +17,8 @@ import ServiceLifecycle
 // consume: a new consumer group reads --count records in batches of what is already fetched, at most
 // --commit-every records each, committing each batch synchronously while the next is polled (the
 // services' ConsumerWorker does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
-// --prefetch-records and --prefetch-kilobytes override the services' bounded prefetch queue (1,000
-// records per partition, 4 MiB); librdkafka's defaults, which rdkafka_performance runs with, are
+// --prefetch-records and --prefetch-kilobytes override the services' bounded prefetch queue (250
+// records per partition, 1 MiB); librdkafka's defaults, which rdkafka_performance runs with, are
 // 100000 and 65536. --fetch-queue-backoff-ms overrides how long a partition whose queue is full
 // waits before it is fetched again (the services: 1 ms).
 // Prints one JSON object: {"mode", "count", "seconds", "per_second"}.

@@ -55,13 +55,16 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// How long shutdown waits for the caller to finish the record in hand.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// Bounds librdkafka's local prefetch queue. Its defaults (100,000 records, 64 MiB per
-    /// consumer) made a lagging service's resident memory grow with its backlog.
-    public var prefetchMaximumKilobytes: Int = 4_096
-    public var prefetchMinimumRecords: Int = 1_000
+    /// consumer) made a lagging service's resident memory grow with its backlog. With 1,000
+    /// records per partition and 4 MiB, notification (18 partitions over three topics) still
+    /// peaked at 89.0 MiB in a 1,000 reports/s overload, 71.2 MiB with these; the consume rate
+    /// was the same (0.97–1.0 million records/s, docs/performance-notes.md).
+    public var prefetchMaximumKilobytes: Int = 1_024
+    public var prefetchMinimumRecords: Int = 250
     /// How long librdkafka waits to fetch again once the prefetch queue was full. Its default
     /// (1,000 ms) paused a consumer for a second every time it caught up with the bounded queue
-    /// above: 13,000 records/s at most, whatever the commit pattern. At 5 ms the queue of 1,000
-    /// records per partition ran dry before the next fetch: 1 ms read a million records about
+    /// above: 13,000 records/s at most, whatever the commit pattern. At 5 ms the queue (then 1,000
+    /// records per partition) ran dry before the next fetch: 1 ms read a million records about
     /// 18 % faster, with the same peak memory (docs/performance-notes.md). Only a full queue waits.
     public var fetchQueueBackoffMilliseconds: Int = 1
     /// How long the broker may hold a fetch that found nothing new. Tansu answers such a fetch
