@@ -99,7 +99,8 @@ def write_performance(args, results: dict) -> None:
     if e2e:
         details.append("**End-to-end runs** (backlog = webhooks answered 2xx − acknowledgements at the gateway, sampled every 5 s; "
                        "negative when acknowledgements reach the gateway before the load generator, on the same two cores, has "
-                       "read the 2xx answers; a rate counts as bounded when the backlog does not grow and drains within 10 s):\n")
+                       "read the 2xx answers; a rate counts as bounded when the backlog's mean over the last third of the run exceeds its mean over "
+                       "the middle third by less than one second of traffic, and the backlog drains within 10 s):\n")
         for s in e2e["ladder"] + [e2e["latency"]]:
             details.append(f"- {s['rate']:.0f}/s for {s['seconds']} s: {s['acknowledged']}/{s['posted']} acknowledged; backlog "
                            f"{[b for _, _, b in s['backlog_samples']]}; drained {s['drain_seconds']:.1f} s after the last webhook; "
