@@ -3,7 +3,7 @@ import Foundation
 import HotlineDomain
 
 /// One stored link of a case's audit chain, as the verifier reads it back.
-package struct AuditLink: Sendable, Equatable {
+package struct AuditLink: Sendable, Equatable, Encodable {
     package var caseID: UUID
     package var sequence: Int
     package var kind: String

@@ -146,23 +146,19 @@ package struct CaseLedger: Sendable {
         return chains.map(\.recorded)
     }
 
-    /// One stored row of `accountability.case_events`, as `jsonb_to_recordset` reads it (absent keys are NULL).
+    /// A link and its event's id as one flat row of `accountability.case_events`, the way
+    /// `jsonb_to_recordset` reads it (snake_case keys; an absent key is NULL).
     private struct StoredLink: Encodable {
-        var event_id: UUID
-        var case_id: UUID
-        var sequence: Int
-        var kind: String
-        var from_state: String?
-        var to_state: String?
-        var actor_id: String
-        var actor_role: String
-        var channel: String
-        var target: String?
-        var detail: String?
-        var rating: Int?
-        var occurred_at_ms: Int64
-        var previous_hash: String
-        var hash: String
+        let eventID: UUID
+        let link: AuditLink
+
+        private enum Key: String, CodingKey { case eventID }
+
+        func encode(to encoder: any Encoder) throws {
+            try link.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(eventID, forKey: .eventID)
+        }
     }
 
     /// Links `events` to the chain after `start`, hashing each over the one before.
@@ -181,10 +177,7 @@ package struct CaseLedger: Sendable {
                 previousHash: previous, hash: "")
             link.hash = link.expectedHash
             let eventID = UUID()
-            stored.append(StoredLink(
-                event_id: eventID, case_id: link.caseID, sequence: link.sequence, kind: link.kind, from_state: link.fromState,
-                to_state: link.toState, actor_id: link.actorID, actor_role: link.actorRole, channel: link.channel, target: link.target,
-                detail: link.detail, rating: link.rating, occurred_at_ms: milliseconds, previous_hash: link.previousHash, hash: link.hash))
+            stored.append(StoredLink(eventID: eventID, link: link))
             previous = link.hash
             recorded.append(CaseEventRecorded(
                 eventID: eventID, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode, sequence: sequence, kind: event.kind,
@@ -198,16 +191,18 @@ package struct CaseLedger: Sendable {
     /// Writes links in one statement; `occurred_at` is the hashed millisecond count as a timestamp.
     private func insert(_ links: [StoredLink], on connection: PostgresConnection) async throws {
         guard !links.isEmpty else { return }
-        let json = String(decoding: try JSONEncoder().encode(links), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let json = String(decoding: try encoder.encode(links), as: UTF8.self)
         try await connection.query("""
             INSERT INTO accountability.case_events
                 (event_id, case_id, sequence, kind, from_state, to_state, actor_id, actor_role, channel, target, detail, rating,
                  occurred_at, occurred_at_ms, previous_hash, hash)
             SELECT e.event_id, e.case_id, e.sequence, e.kind, e.from_state, e.to_state, e.actor_id, e.actor_role, e.channel, e.target,
-                   e.detail, e.rating, to_timestamp(e.occurred_at_ms / 1000.0), e.occurred_at_ms, e.previous_hash, e.hash
+                   e.detail, e.rating, to_timestamp(e.occurred_at_milliseconds / 1000.0), e.occurred_at_milliseconds, e.previous_hash, e.hash
             FROM jsonb_to_recordset(\(json)::jsonb) AS e(
                 event_id uuid, case_id uuid, sequence integer, kind text, from_state text, to_state text, actor_id text, actor_role text,
-                channel text, target text, detail text, rating integer, occurred_at_ms bigint, previous_hash text, hash text)
+                channel text, target text, detail text, rating integer, occurred_at_milliseconds bigint, previous_hash text, hash text)
             ORDER BY e.case_id, e.sequence
             """, logger: logger)
     }
