@@ -81,17 +81,3 @@ public enum EventCoding {
         try makeDecoder().decode(EventHeader.self, from: Data(bytes))
     }
 }
-
-/// RFC 3339 timestamps in UTC with millisecond precision.
-public enum Timestamp {
-    public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
-
-    public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
-            return date
-        }
-        return try? Date(text, strategy: .iso8601)
-    }
-}

@@ -43,9 +43,45 @@ public struct OutboxRow: Sendable {
 }
 
 extension OutboxEvent {
-    public func outboxRow() throws -> OutboxRow {
+    public func outboxRow() -> OutboxRow {
         OutboxRow(eventID: eventID, topic: topic, key: ByteBuffer(string: key), payload: ByteBuffer(bytes: payload),
-                  headers: String(decoding: try JSONEncoder().encode(headers), as: UTF8.self))
+                  headers: Self.headersJSON(headers))
+    }
+
+    /// A flat JSON object of strings, keys sorted. Written by hand: a `JSONEncoder` per row cost
+    /// about 1.5 % of intake's CPU per webhook in a `perf` profile.
+    package static func headersJSON(_ headers: [String: String]) -> String {
+        var json = "{"
+        for (index, (name, value)) in headers.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { json += "," }
+            appendJSONString(name, to: &json)
+            json += ":"
+            appendJSONString(value, to: &json)
+        }
+        return json + "}"
+    }
+
+    private static func appendJSONString(_ text: String, to json: inout String) {
+        json += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            json += text
+            json += "\""
+            return
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case "\u{0}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16)
+                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: json.unicodeScalars.append(scalar)
+            }
+        }
+        json += "\""
     }
 }
 
@@ -59,7 +95,7 @@ public struct Outbox: Sendable {
     public init(schema: DatabaseSchema) { self.schema = schema }
 
     public func enqueue(_ event: OutboxEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        let row = try event.outboxRow()
+        let row = event.outboxRow()
         try await connection.query("""
             INSERT INTO \(unescaped: schema.name).outbox (event_id, topic, message_key, payload, headers)
             VALUES (\(row.eventID), \(row.topic), \(row.key), \(row.payload), \(row.headers)::jsonb)
@@ -72,7 +108,7 @@ public struct Outbox: Sendable {
             if let event = events.first { try await enqueue(event, on: connection, logger: logger) }
             return
         }
-        let rows = try events.map { try $0.outboxRow() }
+        let rows = events.map { $0.outboxRow() }
         try await connection.query("""
             INSERT INTO \(unescaped: schema.name).outbox (event_id, topic, message_key, payload, headers)
             SELECT e.event_id, e.topic, e.message_key, e.payload, e.headers::jsonb

@@ -95,12 +95,11 @@ public final class OutboxRelay: Service, Sendable {
             var ids: [Int64] = []
             var messages: [KafkaProducerMessage] = []
             let rows = try await connection.query(Self.batchQuery(schema: schema, limit: limit), logger: logger)
-            for try await (id, topic, key, payload, headersJSON) in rows.decode((Int64, String, ByteBuffer, ByteBuffer, String).self) {
-                let headers = (try? JSONDecoder().decode([String: String].self, from: Data(headersJSON.utf8))) ?? [:]
+            for try await (id, topic, key, payload, names, values) in rows.decode((Int64, String, ByteBuffer, ByteBuffer, [String], [String]).self) {
                 ids.append(id)
                 messages.append(KafkaProducerMessage(
                     topic: topic, key: Array(buffer: key), value: Array(buffer: payload),
-                    headers: headers.sorted { $0.key < $1.key }.map { KafkaHeader(key: $0.key, string: $0.value) }))
+                    headers: zip(names, values).sorted { $0.0 < $1.0 }.map { KafkaHeader(key: $0.0, string: $0.1) }))
             }
             guard !messages.isEmpty else { return 0 }
             _ = try await producer.sendInOrder(messages)
@@ -115,11 +114,16 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// The oldest unpublished rows by id, read on the ordered index (``QueueScan``).
+    /// The oldest unpublished rows by id, read on the ordered index (``QueueScan``). The headers
+    /// come as two arrays, names and values, taken apart by the server: decoding their JSON with a
+    /// `JSONDecoder` per row cost about 1.5 % of intake's CPU per webhook in a `perf` profile.
     package static func batchQuery(schema: String, limit: Int) -> PostgresQuery {
         """
-        SELECT id, topic, message_key, payload, headers::text FROM \(unescaped: schema).outbox
-        WHERE published_at IS NULL ORDER BY id LIMIT \(limit)
+        SELECT o.id, o.topic, o.message_key, o.payload, h.names, h.values FROM \(unescaped: schema).outbox o
+        CROSS JOIN LATERAL (
+            SELECT coalesce(array_agg(key), '{}'::text[]), coalesce(array_agg(value), '{}'::text[]) FROM jsonb_each_text(o.headers)
+        ) AS h(names, values)
+        WHERE o.published_at IS NULL ORDER BY o.id LIMIT \(limit)
         """
     }
 

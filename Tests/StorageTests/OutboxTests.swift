@@ -158,3 +158,21 @@ struct OutboxTests {
         }
     }
 }
+
+/// The outbox's headers column, written by hand rather than by a `JSONEncoder` per row.
+@Suite("Outbox headers JSON")
+struct OutboxHeadersJSONTests {
+    @Test("any strings round-trip through a JSON decoder, keys sorted", arguments: [
+        [:], ["ce_type": "org.hotline.report.received.v1", "ce_id": "0b4c"],
+        ["quote\"": "back\\slash", "ctl": "\u{1}\u{1F}\n\r\t", "é": "ߒߞߏ 🚨", "": ""],
+    ])
+    func roundTrip(headers: [String: String]) throws {
+        let json = OutboxEvent.headersJSON(headers)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(json.utf8)) == headers)
+    }
+
+    @Test("keys come sorted, so equal headers are equal text")
+    func sorted() {
+        #expect(OutboxEvent.headersJSON(["ce_type": "t", "ce_id": "i", "a\"": "\\"]) == #"{"a\"":"\\","ce_id":"i","ce_type":"t"}"#)
+    }
+}

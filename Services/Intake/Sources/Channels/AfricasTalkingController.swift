@@ -87,6 +87,12 @@ struct AfricasTalkingController: Sendable {
 enum AfricasTalkingDate {
     /// Africa's Talking sends `2006-01-02T15:04:05Z` or `2006-01-02 15:04:05` (UTC).
     static func parse(_ text: String) -> Date? {
+        var text = text
+        // The space-separated shape by arithmetic: Foundation's style first failed on it, then parsed a rewritten copy.
+        if text.utf8.count == 19, let civil = text.withUTF8({ CivilTime(dateAndTime: $0, separator: UInt8(ascii: " ")) }) {
+            return civil.date
+        }
+        if text.utf8.count == 20, let civil = CivilTime(rfc3339UTC: text) { return civil.date }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text.replacingOccurrences(of: " ", with: "T") + "Z", strategy: .iso8601)
     }

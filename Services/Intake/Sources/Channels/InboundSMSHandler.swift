@@ -60,23 +60,52 @@ enum IntakeLog {
 enum LanguageGuess {
     static let englishWords: Set<String> = ["the", "and", "help", "stolen", "attack", "attacked", "men", "please", "police", "is", "are", "my"]
 
+    /// The words above packed as lowercase ASCII, one byte each, into a `UInt64`.
+    private static let packedEnglishWords = Set(englishWords.compactMap(pack))
+
+    /// One pass over the scalars, no allocation: splitting into words and lowercasing each cost
+    /// about 2 % of intake's CPU per webhook in a `perf` profile.
     static func of(_ text: String) -> String {
         var arabic = 0, nko = 0, latin = 0
+        var words = 0, english = 0
+        var wordLength = 0, wordIsASCII = true, packed: UInt64 = 0
+        func endWord() {
+            guard wordLength > 0 else { return }
+            words += 1
+            if wordIsASCII, wordLength <= 8, packedEnglishWords.contains(packed) { english += 1 }
+            wordLength = 0
+            wordIsASCII = true
+            packed = 0
+        }
         for scalar in text.unicodeScalars {
-            switch scalar.value {
+            let value = scalar.value
+            switch value {
             case 0x0600...0x06FF, 0x0750...0x077F: arabic += 1
             case 0x07C0...0x07FF: nko += 1
             case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
             default: break
             }
+            let lower = value | 0x20
+            let alphabetic = value < 0x80 ? (0x61...0x7A).contains(lower) : scalar.properties.isAlphabetic
+            guard alphabetic else {
+                endWord()
+                continue
+            }
+            if value < 0x80 {
+                if wordLength < 8 { packed |= UInt64(lower) << (8 * UInt64(wordLength)) }
+            } else {
+                wordIsASCII = false
+            }
+            wordLength += 1
         }
+        endWord()
         if arabic > latin && arabic >= nko { return "ar" }
         if nko > latin { return "nqo" }
-        // Scalars, not Characters: grapheme breaking every report cost more than the guess.
-        let words = text.unicodeScalars.split { !($0.properties.isAlphabetic) }
-        let english = words.filter { word in
-            word.count <= 8 && word.allSatisfy(\.isASCII) && englishWords.contains(String(word).lowercased())
-        }.count
-        return english >= 2 || (english == 1 && words.count <= 3) ? "en" : "fr"
+        return english >= 2 || (english == 1 && words <= 3) ? "en" : "fr"
+    }
+
+    private static func pack(_ word: String) -> UInt64? {
+        guard word.utf8.count <= 8 else { return nil }
+        return word.utf8.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 }
