@@ -13,7 +13,9 @@ import ServiceLifecycle
 // topics of 6 partitions. Right after creating a topic, librdkafka needs about a second of metadata
 // refreshes before it can produce to it; produce therefore sends one warm-up record before the clock.
 // produce: records of --size bytes, awaited by delivery report (acks=all, idempotent, as the services
-// produce), --batch records per sendInOrder call, --inflight calls at once.
+// produce), --batch records per sendInOrder call, --inflight calls at once. --keys unique (the
+// default, the services' shape: a key per record, hashed over the partitions) or none (no key, as
+// rdkafka_performance -P sends them: librdkafka then fills one partition's batch at a time).
 // consume: a new consumer group reads --count records in batches of what is already fetched, at most
 // --commit-every records each, committing each batch synchronously while the next is polled (the
 // services' ConsumerWorker does the same with HOTLINE_KAFKA_CONSUMER_BATCH=256; 1 commits every record).
@@ -35,6 +37,7 @@ struct Options {
     var prefetchRecords: Int?
     var prefetchKilobytes: Int?
     var fetchQueueBackoff: Int?
+    var uniqueKeys = true
 
     init(_ arguments: [String]) {
         mode = arguments.first ?? mode
@@ -52,6 +55,7 @@ struct Options {
             case "--prefetch-records": prefetchRecords = Int(value)
             case "--prefetch-kilobytes": prefetchKilobytes = Int(value)
             case "--fetch-queue-backoff-ms": fetchQueueBackoff = Int(value)
+            case "--keys" where value == "unique" || value == "none": uniqueKeys = value == "unique"
             default: FileHandle.standardError.write(Data("unknown option \(arguments[index])\n".utf8)); exit(2)
             }
             index += 2
@@ -101,7 +105,9 @@ case "produce":
                 next += 1
                 let size = min(options.batch, options.count - index * options.batch)
                 let messages = (0..<size).map { offset in
-                    KafkaProducerMessage(topic: options.topic, key: "k\(index * options.batch + offset)", value: payload)
+                    // An empty key reaches librdkafka as no key at all.
+                    KafkaProducerMessage(topic: options.topic, key: options.uniqueKeys ? Array("k\(index * options.batch + offset)".utf8) : [],
+                                         value: payload)
                 }
                 group.addTask { _ = try await producer.sendInOrder(messages) }
             }

@@ -75,7 +75,10 @@ struct OutboxTests {
             let published = try await withRunningServices([relay, consumer]) {
                 var sequences: [Int] = []
                 for try await record in consumer.messages {
-                    sequences.append(try EventCoding.decode(Payload.self, from: record.value).data.sequence)
+                    let envelope = try EventCoding.decode(Payload.self, from: record.value)
+                    sequences.append(envelope.data.sequence)
+                    // The headers travel as the outbox stored them (the relay has the server take their JSON apart).
+                    #expect(record.headers == [KafkaHeader(key: "ce_id", string: envelope.id), KafkaHeader(key: "ce_type", string: "test.v1")])
                     if sequences.count == 16 { break }
                 }
                 try await eventually("relay marks all rows sent") {
