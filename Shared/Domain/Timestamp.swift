@@ -12,7 +12,8 @@ public enum Timestamp {
         // 2001 (how `Date` stores time), then the fraction's milliseconds, truncated.
         let sinceReference = date.timeIntervalSinceReferenceDate
         let wholeSeconds = sinceReference.rounded(.down)
-        guard let seconds = Int64(exactly: wholeSeconds),
+        // The range check keeps the arithmetic below from overflowing; the calendar check is CivilTime's.
+        guard let seconds = Int64(exactly: wholeSeconds), (-20_000_000_000...300_000_000_000).contains(seconds),
               let civil = CivilTime(millisecondsSince1970: (seconds + CivilTime.referenceDateSince1970) * 1000
                                         + Int64(min(999, Int((sinceReference - wholeSeconds) * 1000))))
         else {

@@ -46,6 +46,14 @@ struct TimestampTests {
         #expect(Timestamp.format(Date(timeIntervalSince1970: 1_795_647_599.123_9)).hasPrefix("2026-11-25T22:59:59.12"))
     }
 
+    @Test("instants far outside the calendar format through Foundation, without overflowing")
+    func farInstants() {
+        for seconds in [1e13, -1e13, 1e17, -1e17] {
+            let date = Date(timeIntervalSinceReferenceDate: seconds)
+            #expect(Timestamp.format(date) == date.formatted(Self.foundationFormat))
+        }
+    }
+
     @Test("impossible dates are not taken by the fast path", arguments: [
         "2026-02-29T10:00:00.000Z", "2024-13-01T00:00:00.000Z", "2024-00-10T00:00:00.000Z", "2024-04-31T00:00:00Z",
         "2024-01-01T24:00:00.000Z", "2024-01-01T23:60:00Z", "2024-01-01T23:59:60.000Z", "0000-01-01T00:00:00.000Z", "1582-10-20T00:00:00.000Z",
