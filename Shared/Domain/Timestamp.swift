@@ -19,28 +19,25 @@ public enum Timestamp {
         else {
             return date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
         }
-        var bytes = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int, at offset: Int, digits: Int) {
-            var value = value
-            for index in stride(from: offset + digits - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`: each field's digits, then the character after it.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func field(_ value: Int, digits: Int, then separator: Unicode.Scalar) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
             }
+            bytes.append(UInt8(ascii: separator))
         }
-        put(civil.year, at: 0, digits: 4)
-        bytes[4] = UInt8(ascii: "-")
-        put(civil.month, at: 5, digits: 2)
-        bytes[7] = UInt8(ascii: "-")
-        put(civil.day, at: 8, digits: 2)
-        bytes[10] = UInt8(ascii: "T")
-        put(civil.hour, at: 11, digits: 2)
-        bytes[13] = UInt8(ascii: ":")
-        put(civil.minute, at: 14, digits: 2)
-        bytes[16] = UInt8(ascii: ":")
-        put(civil.second, at: 17, digits: 2)
-        bytes[19] = UInt8(ascii: ".")
-        put(civil.millisecond, at: 20, digits: 3)
-        bytes[23] = UInt8(ascii: "Z")
+        field(civil.year, digits: 4, then: "-")
+        field(civil.month, digits: 2, then: "-")
+        field(civil.day, digits: 2, then: "T")
+        field(civil.hour, digits: 2, then: ":")
+        field(civil.minute, digits: 2, then: ":")
+        field(civil.second, digits: 2, then: ".")
+        field(civil.millisecond, digits: 3, then: "Z")
         return String(decoding: bytes, as: UTF8.self)
     }
 
