@@ -267,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlinePrivacyTests",
-            dependencies: ["HotlinePrivacy", "HotlineDomain"],
+            dependencies: ["HotlinePrivacy", "HotlineDomain", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/PrivacyTests",
             swiftSettings: strictSwift6
         ),

@@ -15,7 +15,7 @@ public struct EventEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
     public var data: Payload
 
     public init(
-        id: String = UUID().uuidString.lowercased(),
+        id: String = UUID.random().uuidString.lowercased(),
         source: String,
         type: String,
         time: Date = Date(),
@@ -75,6 +75,16 @@ public enum EventCoding {
     private static let sharedDecoder = makeDecoder()
 
     public static func encode<P>(_ envelope: EventEnvelope<P>) throws -> [UInt8] {
+        if let data = envelope.data as? any HandWrittenJSON {
+            var writer = JSONWriter()
+            envelope.writeJSON(data: data, to: &writer)
+            return writer.bytes
+        }
+        return Array(try sharedEncoder.encode(envelope))
+    }
+
+    /// What `encode` would write through `JSONEncoder` alone: the hand-written events' oracle.
+    package static func encodeWithJSONEncoder<P>(_ envelope: EventEnvelope<P>) throws -> [UInt8] {
         Array(try sharedEncoder.encode(envelope))
     }
 

@@ -55,12 +55,20 @@ public struct PIIKeyring: Sendable {
 /// Pseudonymises and seals phone numbers. The only way a number is stored or travels.
 public struct PIIProtector: Sendable {
     public let keyring: PIIKeyring
+    /// The HMAC with the key already absorbed, copied for each number (the digest state is
+    /// copy-on-write): keying a fresh one per number was about 1 % of intake's CPU per webhook.
+    private let keyedPseudonymMAC: HMAC<SHA256>
 
-    public init(keyring: PIIKeyring) { self.keyring = keyring }
+    public init(keyring: PIIKeyring) {
+        self.keyring = keyring
+        self.keyedPseudonymMAC = HMAC<SHA256>(key: keyring.pseudonymKey)
+    }
 
     public func pseudonym(of phone: PhoneNumber) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(phone.e164.utf8), using: keyring.pseudonymKey)
-        return Hex.lowercase(mac)
+        var mac = keyedPseudonymMAC
+        var e164 = phone.e164
+        e164.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Hex.lowercase(mac.finalize())
     }
 
     public func seal(_ phone: PhoneNumber) throws -> SealedPhone {

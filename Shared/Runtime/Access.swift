@@ -68,7 +68,7 @@ public struct AccessStore: Sendable {
 
     /// Creates a key and returns it in clear, once. `explicitKey` exists for local development only.
     public func createKey(role: AccessRole, label: String, scope: [String] = [], target: String? = nil, explicitKey: String? = nil, logger: Logger) async throws -> (keyID: String, key: String) {
-        let keyID = String(UUID().uuidString.lowercased().prefix(8))
+        let keyID = String(UUID.random().uuidString.lowercased().prefix(8))
         let key: String
         if let explicitKey {
             key = explicitKey

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HotlineDomain
 import HotlinePrivacy
@@ -47,6 +48,15 @@ struct PIIProtectorTests {
             pseudonymKeyBase64: Data(repeating: 7, count: 32).base64EncodedString(),
             encryptionKeys: "k1:\(Data(repeating: 1, count: 32).base64EncodedString())", activeKeyID: nil))
         #expect(other.pseudonym(of: phone) != first, "without the key nobody can recompute pseudonyms from a number list")
+    }
+
+    @Test("the cached keyed HMAC gives each number the one-shot HMAC of it, whatever came before")
+    func cachedPseudonymKey() {
+        let numbers = (0..<500).map { PhoneNumber.normalise("+2237\(String(format: "%07d", $0 * 7_919))", defaultCountryCode: "223")! }
+        for number in numbers + numbers.reversed() {
+            let oneShot = HMAC<SHA256>.authenticationCode(for: Data(number.e164.utf8), using: PIIKeyring.development.pseudonymKey)
+            #expect(protector.pseudonym(of: number) == oneShot.map { String(format: "%02x", $0) }.joined())
+        }
     }
 
     @Test("sealing is randomised, carries its key id, and opens only with the right key")

@@ -26,7 +26,7 @@ public func buildNotificationApplication(
     // long after their rate-limit token was granted, bunching them past the limit.
     let gatewayClient = GatewayClientService(connections: notification.dispatchers * notification.dispatchBatch)
     let provider = provider ?? makeProvider(notification, logger: logger, client: gatewayClient.client)
-    let instance = "\(configuration.serviceName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    let instance = "\(configuration.serviceName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID.random().uuidString.prefix(8).lowercased())"
     let log = StatusLog(outbox: runtime.outbox, instance: instance)
     let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
     let requests = RequestStore(postgres: runtime.postgres, log: log, quietHours: quietHours, defaultLanguage: notification.defaultLanguage)

@@ -89,7 +89,7 @@ struct CaseRoutingHandler: Sendable {
         }
         let router = try await references.router(logger: logger)
         let started = ContinuousClock.now
-        let outcome = router.route(envelope.data, caseID: UUID(), routedAt: Date())
+        let outcome = router.route(envelope.data, caseID: UUID.random(), routedAt: Date())
         Timer(label: "hotline_routing_decision_duration_seconds").record(duration: ContinuousClock.now - started)
         return Decision(eventID: envelope.id, report: envelope.data, outcome: outcome)
     }

@@ -11,7 +11,7 @@ public struct RoutingEngine: Sendable {
         self.router = ReportRouter(reference: reference, country: country)
     }
 
-    public func route(_ report: ReportReceived, caseID: UUID = UUID(), routedAt: Date = Date()) -> (CaseRouted, [NotificationRequested]) {
+    public func route(_ report: ReportReceived, caseID: UUID = UUID.random(), routedAt: Date = Date()) -> (CaseRouted, [NotificationRequested]) {
         let outcome = router.route(report, caseID: caseID, routedAt: routedAt)
         return (outcome.routed, outcome.notifications)
     }

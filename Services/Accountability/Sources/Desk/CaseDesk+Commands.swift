@@ -130,7 +130,7 @@ extension CaseDesk {
                 parameters: ["reference_code": snapshot.referenceCode.value], language: snapshot.reporterLanguage,
                 caseID: caseID, code: snapshot.referenceCode)], on: connection)
         } else if kind == "survey", let area, let question {
-            let answer = SurveyAnswered(answerID: UUID(), questionID: question, areaCode: area, answeredOn: Self.day(now), score: value)
+            let answer = SurveyAnswered(answerID: UUID.random(), questionID: question, areaCode: area, answeredOn: Self.day(now), score: value)
             try await connection.query("""
                 INSERT INTO accountability.survey_answers (answer_id, question_id, area_code, answered_on, score)
                 VALUES (\(answer.answerID), \(question), \(area), \(answer.answeredOn)::date, \(value))

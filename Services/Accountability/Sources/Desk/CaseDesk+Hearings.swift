@@ -47,7 +47,7 @@ extension CaseDesk {
             let parties = String(decoding: try JSONEncoder().encode(hearing.parties), as: UTF8.self)
             try await connection.query("""
                 INSERT INTO accountability.hearings (hearing_id, case_id, college, held_on, parties, decision, recorded_by, recorded_at)
-                VALUES (\(UUID()), \(snapshot.caseID), \(hearing.college), \(hearing.heldOn)::date, \(parties)::jsonb, \(hearing.decision),
+                VALUES (\(UUID.random()), \(snapshot.caseID), \(hearing.college), \(hearing.heldOn)::date, \(parties)::jsonb, \(hearing.decision),
                         \(actor.id), \(now))
                 """, logger: logger)
             let events = try await ledger.append([PendingCaseEvent(kind: .hearing, target: hearing.college, detail: hearing.auditSummary)],

@@ -43,7 +43,7 @@ extension CaseDesk {
                         """, logger: logger)
                     // A fresh id, not one derived from the pseudonym: notification ids reach the warehouse.
                     requests.append(NotificationRequested(
-                        notificationID: "survey:\(UUID().uuidString.lowercased())",
+                        notificationID: "survey:\(UUID.random().uuidString.lowercased())",
                         recipient: ProtectedPhone(pseudonym: pseudonym, sealed: SealedPhone(keyID: keyID, ciphertext: ciphertext)),
                         audience: "reporter", template: "survey.\(survey.questionID)", parameters: [:], language: language,
                         priority: .survey, caseID: nil, referenceCode: nil))

@@ -176,7 +176,7 @@ package struct CaseLedger: Sendable {
                 target: event.target, detail: event.detail, rating: event.rating, occurredAtMilliseconds: milliseconds,
                 previousHash: previous, hash: "")
             link.hash = link.expectedHash
-            let eventID = UUID()
+            let eventID = UUID.random()
             stored.append(StoredLink(eventID: eventID, link: link))
             previous = link.hash
             recorded.append(CaseEventRecorded(

@@ -15,7 +15,7 @@ struct InboundSMSHandler: Sendable {
     /// Validates, protects the sender's number, and stores the message idempotently.
     func accept(key: InboundKey, from rawFrom: String?, text rawText: String?, logger: Logger) async throws -> InboundResult {
         guard let rawFrom, !rawFrom.isEmpty else { throw APIError.badRequest("missing_field", "the sender number is required") }
-        guard let text = rawText, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let text = rawText, !text.isBlank else {
             throw APIError.badRequest("missing_field", "the message text is required")
         }
         guard text.count <= Self.maximumTextLength else {

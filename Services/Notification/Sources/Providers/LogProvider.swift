@@ -17,7 +17,7 @@ public struct LogProvider: SMSProvider {
             "notification_id": "\(sms.notificationID)", "to": "[redacted]", "characters": "\(sms.text.count)",
             "encoding": "\(encoding.alphabet.rawValue)", "segments": "\(encoding.segments)",
         ])
-        return ProviderReceipt(providerMessageID: "log-\(UUID().uuidString.lowercased())", providerStatus: "logged")
+        return ProviderReceipt(providerMessageID: "log-\(UUID.random().uuidString.lowercased())", providerStatus: "logged")
     }
 
     public func lookup(_ sms: OutboundSMS, providerMessageID: String?) async throws -> ProviderLookup { .unsupported }
