@@ -41,13 +41,21 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Reads RFC 3339 with any offset, with or without a fraction; text with no zone at all is read as UTC.
     public static func parse(_ text: String) -> Date? {
         if let civil = CivilTime(rfc3339UTC: text) { return civil.date }
-        if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
-            return date
-        }
-        return try? Date(text, strategy: .iso8601)
+        // A style without a time zone would also take "+01:00" and ignore it: an hour off.
+        if let date = try? Date(text, strategy: withOffsetAndFraction) { return date }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        // Only text that names no zone at all: this style would read past an offset it cannot parse.
+        guard let time = text.split(separator: "T", maxSplits: 1).dropFirst().first,
+              !time.contains(where: { "Zz+-".contains($0) }) else { return nil }
+        return try? Date(text, strategy: withoutZone)
     }
+
+    private static let withOffsetAndFraction = Date.ISO8601FormatStyle.iso8601.year().month().day()
+        .time(includingFractionalSeconds: true).timeZone(separator: .omitted)
+    private static let withoutZone = Date.ISO8601FormatStyle.iso8601.year().month().day().time(includingFractionalSeconds: true)
 }
 
 /// A UTC calendar time between the years 1600 and 9999, to the millisecond (proleptic Gregorian).

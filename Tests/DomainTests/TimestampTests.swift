@@ -63,10 +63,19 @@ struct TimestampTests {
         #expect(CivilTime(rfc3339UTC: text) == nil)
     }
 
-    @Test("other RFC 3339 shapes still parse through Foundation")
-    func otherShapes() {
-        #expect(Timestamp.parse("2026-11-24T21:00:00+01:00") != nil)
-        #expect(Timestamp.parse("2026-11-24T20:00:00Z") == Date(timeIntervalSince1970: 1_795_550_400))
-        #expect(Timestamp.parse("yesterday") == nil)
+    @Test("other RFC 3339 shapes parse through Foundation, offsets applied", arguments: [
+        ("2026-11-24T21:00:00+01:00", 1_795_550_400.0), ("2026-11-24T21:00:00.250+01:00", 1_795_550_400.25),
+        ("2026-11-24T21:00:00.250+0100", 1_795_550_400.25), ("2026-11-24T14:30:00.5-05:30", 1_795_550_400.5),
+        ("2026-11-24T20:00:00Z", 1_795_550_400.0), ("2026-11-24T20:00:00.5Z", 1_795_550_400.5),
+        ("2026-11-24T20:00:00.000", 1_795_550_400.0),
+    ])
+    func otherShapes(text: String, secondsSince1970: Double) throws {
+        let parsed = try #require(Timestamp.parse(text))
+        #expect(abs(parsed.timeIntervalSince1970 - secondsSince1970) < 0.000_5, "\(text)")
+    }
+
+    @Test("what is not a timestamp is refused", arguments: ["yesterday", "2026-11-24 20:00:00Z", "", "2026-11-24T20:00:00+25:00"])
+    func notTimestamps(text: String) {
+        #expect(Timestamp.parse(text) == nil)
     }
 }
