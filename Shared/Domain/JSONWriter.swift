@@ -69,6 +69,15 @@ package struct JSONWriter {
         int(value)
     }
 
+    /// A flat object of strings, keys in byte order: gateway headers, template parameters.
+    package static func flatObject(_ members: [String: String]) -> String {
+        var writer = JSONWriter(capacity: 128)
+        writer.beginObject()
+        for (name, value) in members.sorted(by: { $0.key < $1.key }) { writer.member(name, value) }
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private mutating func appendEscape(_ byte: UInt8) {

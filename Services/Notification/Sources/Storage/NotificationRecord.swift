@@ -28,14 +28,16 @@ struct NotificationRecord: Sendable {
 
     /// The columns `init(row:)` reads, in order, for `RETURNING` and `SELECT` lists.
     static let columns = """
-        n.notification_id, n.case_id, n.reference_code, n.audience, n.template, n.parameters::text, n.language, n.priority,
+        n.notification_id, n.case_id, n.reference_code, n.audience, n.template,
+        ARRAY(SELECT p.key FROM jsonb_each_text(n.parameters) p), ARRAY(SELECT p.value FROM jsonb_each_text(n.parameters) p),
+        n.language, n.priority,
         n.recipient_pseudonym, n.recipient_key_id, n.recipient_ciphertext, n.time_zone, n.opt_out_exempt, n.status, n.attempts,
         n.provider, n.provider_message_id, n.encoding, n.segments, n.claimed_at,
         EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym)
         """
 
     /// How many columns `columns` lists; a query may return more after them.
-    static let columnCount = 21
+    static let columnCount = 22
 
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
@@ -44,21 +46,23 @@ struct NotificationRecord: Sendable {
         referenceCode = try r[2].decode(String?.self)
         audience = try r[3].decode(String.self)
         template = try r[4].decode(String.self)
-        parameters = (try? JSONDecoder().decode([String: String].self, from: Data(try r[5].decode(String.self).utf8))) ?? [:]
-        language = try r[6].decode(String.self)
-        priority = NotificationRequested.Priority(rawValue: try r[7].decode(String.self)) ?? .routine
-        recipient = ProtectedPhone(pseudonym: try r[8].decode(String.self),
-                                   sealed: SealedPhone(keyID: try r[9].decode(String.self), ciphertext: try r[10].decode(String.self)))
-        timeZone = try r[11].decode(String?.self)
-        optOutExempt = try r[12].decode(Bool.self)
-        status = try r[13].decode(String.self)
-        attempts = try r[14].decode(Int.self)
-        provider = try r[15].decode(String?.self)
-        providerMessageID = try r[16].decode(String?.self)
-        encoding = try r[17].decode(String?.self)
-        segments = try r[18].decode(Int?.self)
-        claimedAt = try r[19].decode(Date?.self)
-        optedOut = try r[20].decode(Bool.self)
+        // Split by the server: a `JSONDecoder` per row was about 7 % of notification's CPU in a `perf` profile.
+        // Both arrays walk the same jsonb value, so in the same order; a value is never null (a string map).
+        parameters = Dictionary(zip(try r[5].decode([String].self), try r[6].decode([String].self)), uniquingKeysWith: { first, _ in first })
+        language = try r[7].decode(String.self)
+        priority = NotificationRequested.Priority(rawValue: try r[8].decode(String.self)) ?? .routine
+        recipient = ProtectedPhone(pseudonym: try r[9].decode(String.self),
+                                   sealed: SealedPhone(keyID: try r[10].decode(String.self), ciphertext: try r[11].decode(String.self)))
+        timeZone = try r[12].decode(String?.self)
+        optOutExempt = try r[13].decode(Bool.self)
+        status = try r[14].decode(String.self)
+        attempts = try r[15].decode(Int.self)
+        provider = try r[16].decode(String?.self)
+        providerMessageID = try r[17].decode(String?.self)
+        encoding = try r[18].decode(String?.self)
+        segments = try r[19].decode(Int?.self)
+        claimedAt = try r[20].decode(Date?.self)
+        optedOut = try r[21].decode(Bool.self)
     }
 
     static func priorityRank(_ priority: NotificationRequested.Priority) -> Int {

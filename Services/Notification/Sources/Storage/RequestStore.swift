@@ -34,8 +34,7 @@ struct RequestStore: Sendable {
                 on connection: PostgresConnection, logger: Logger) async throws -> [Bool] {
         let now = Date()
         let notBefore = requests.map { quietHours.earliestSend(for: $0.request.priority, timeZone: $0.request.timeZone, at: now) }
-        let encoder = JSONEncoder()
-        let parameters = try requests.map { String(decoding: try encoder.encode($0.request.parameters), as: UTF8.self) }
+        let parameters = requests.map { JSONWriter.flatObject($0.request.parameters) }
         let r = requests.map(\.request)
         // Array elements cannot be NULL here; '' stands for none and NULLIF turns it back.
         let rows = try await connection.query("""
