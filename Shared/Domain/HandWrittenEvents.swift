@@ -61,11 +61,7 @@ extension NotificationRequested: HandWrittenJSON {
         writer.member("language", language)
         writer.member("notificationID", notificationID)
         writer.key("parameters")
-        writer.beginObject()
-        for (name, value) in parameters.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }) {
-            writer.member(name, value)
-        }
-        writer.endObject()
+        writer.object(parameters)
         writer.member("priority", priority.rawValue)
         writer.key("recipient")
         recipient.writeJSON(to: &writer)

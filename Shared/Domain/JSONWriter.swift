@@ -69,12 +69,17 @@ package struct JSONWriter {
         int(value)
     }
 
-    /// A flat object of strings, keys in byte order: gateway headers, template parameters.
+    /// A flat object of strings, keys in byte order as `.sortedKeys` orders a dictionary's.
+    package mutating func object(_ members: [String: String]) {
+        beginObject()
+        for (name, value) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { member(name, value) }
+        endObject()
+    }
+
+    /// A flat object of strings as text: gateway headers, template parameters.
     package static func flatObject(_ members: [String: String]) -> String {
         var writer = JSONWriter(capacity: 128)
-        writer.beginObject()
-        for (name, value) in members.sorted(by: { $0.key < $1.key }) { writer.member(name, value) }
-        writer.endObject()
+        writer.object(members)
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
