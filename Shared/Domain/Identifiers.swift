@@ -96,10 +96,6 @@ extension UUID {
     /// intake's CPU per webhook in a `perf` profile, for two ids per report.
     public static func random() -> UUID {
         var generator = SystemRandomNumberGenerator()
-        return random(using: &generator)
-    }
-
-    public static func random(using generator: inout some RandomNumberGenerator) -> UUID {
         var halves = (generator.next() as UInt64, generator.next() as UInt64)
         return withUnsafeMutableBytes(of: &halves) { bytes in
             bytes[6] = bytes[6] & 0x0F | 0x40  // version 4

@@ -29,7 +29,7 @@ struct PlaceResolver: Sendable {
     /// The same names grouped by the first character of their first token, for the typo search:
     /// built once here rather than filtering the whole dictionary for every long word of every report.
     /// `length` (in characters) lets the search skip names no typo could reach (more than 2 apart).
-    private let namesByInitial: [Character: [(key: String, length: Int, names: [Name])]]
+    private let namesByInitial: [Character: [(key: String, characters: [Character], names: [Name])]]
 
     init(gazetteer: Gazetteer, country: String) {
         self.gazetteer = gazetteer
@@ -45,9 +45,9 @@ struct PlaceResolver: Sendable {
             }
         }
         self.names = names
-        var byInitial: [Character: [(key: String, length: Int, names: [Name])]] = [:]
+        var byInitial: [Character: [(key: String, characters: [Character], names: [Name])]] = [:]
         for (key, entries) in names {
-            if let initial = key.first { byInitial[initial, default: []].append((key, key.count, entries)) }
+            if let initial = key.first { byInitial[initial, default: []].append((key, Array(key), entries)) }
         }
         self.namesByInitial = byInitial
     }
@@ -79,8 +79,12 @@ struct PlaceResolver: Sendable {
             let length = characters[position].count
             if length >= 5, let initial = tokens[position].first {
                 // `matches` allows at most 2 edits, so a first word more than 2 characters longer or
-                // shorter can never match: skipping it changes no result.
-                for entry in namesByInitial[initial] ?? [] where abs(entry.length - length) <= 2 && entry.key != tokens[position] {
+                // shorter can never match: skipping it changes no result. Every name under a key
+                // starts with that key, so the key's edit distance, checked once here as `matches`
+                // would check it, decides for all of them.
+                for entry in namesByInitial[initial] ?? [] where abs(entry.characters.count - length) <= 2 && entry.key != tokens[position] {
+                    let limit = Self.editLimit(forWordOf: entry.characters.count)
+                    guard limit > 0, EditDistance.within(characters[position], entry.characters, limit: limit) else { continue }
                     fuzzy += entry.names
                 }
             }
@@ -107,10 +111,15 @@ struct PlaceResolver: Sendable {
         for (offset, expected) in name.tokens.enumerated() {
             let token = tokens[position + offset]
             if token == expected { continue }
-            let limit = expected.count >= 10 ? 2 : (expected.count >= 6 ? 1 : 0)
+            let limit = Self.editLimit(forWordOf: expected.count)
             guard limit > 0, EditDistance.within(token, expected, limit: limit) else { return false }
         }
         return true
+    }
+
+    /// Typos allowed in a name's word of `length` characters: none below 6, one below 10, else two.
+    private static func editLimit(forWordOf length: Int) -> Int {
+        length >= 10 ? 2 : (length >= 6 ? 1 : 0)
     }
 
     /// One lineage: its deepest place. Several: their deepest common unit, marked ambiguous.
