@@ -89,6 +89,15 @@ public enum EventCoding {
     }
 
     public static func decode<P>(_ type: P.Type, from bytes: [UInt8]) throws -> EventEnvelope<P> {
+        if let handRead = P.self as? any HandReadJSON.Type, let json = JSONReader.read(bytes),
+           let envelope = EventEnvelope<P>(json: json, reading: handRead) {
+            return envelope
+        }
+        return try sharedDecoder.decode(EventEnvelope<P>.self, from: Data(bytes))
+    }
+
+    /// What `decode` would read through `JSONDecoder` alone: the hand-read events' oracle.
+    package static func decodeWithJSONDecoder<P>(_ type: P.Type, from bytes: [UInt8]) throws -> EventEnvelope<P> {
         try sharedDecoder.decode(EventEnvelope<P>.self, from: Data(bytes))
     }
 
