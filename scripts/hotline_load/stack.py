@@ -102,6 +102,9 @@ class Stack:
         subprocess.run([f"{self.bin_dir}/hotlinectl", "migrate"], env=env, check=True, capture_output=True)
         subprocess.run([f"{self.bin_dir}/hotlinectl", "seed", "--directory", f"{self.root}/reference"], env=env,
                        check=True, capture_output=True)
+        # The dirty pages of the previous step (a bench's overload steps leave hundreds of
+        # thousands of rows) are written now, not by a checkpoint in the middle of the next step.
+        self.psql("CHECKPOINT", database="postgres")
 
     # MARK: Broker and gateway
 
