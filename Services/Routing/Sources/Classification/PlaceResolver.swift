@@ -28,7 +28,8 @@ struct PlaceResolver: Sendable {
     private let names: [String: [Name]]
     /// The same names grouped by the first character of their first token, for the typo search:
     /// built once here rather than filtering the whole dictionary for every long word of every report.
-    /// `length` (in characters) lets the search skip names no typo could reach (more than 2 apart).
+    /// The key as characters gives its length, to skip names no typo could reach (more than 2
+    /// apart), and its edit distance to a word, computed once for every name under it.
     private let namesByInitial: [Character: [(key: String, characters: [Character], names: [Name])]]
 
     init(gazetteer: Gazetteer, country: String) {
