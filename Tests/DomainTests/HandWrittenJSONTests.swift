@@ -40,7 +40,7 @@ struct HandWrittenJSONTests {
 
     @Test("report received")
     func reportReceived() throws {
-        for _ in 0..<2_000 {
+        for _ in 0..<500 {
             let report = ReportReceived(
                 reportID: ReportID(UUID.random()), referenceCode: .random(), channel: ReportChannel.allCases.randomElement()!,
                 language: Self.randomText(), text: Self.randomText(),
@@ -54,7 +54,7 @@ struct HandWrittenJSONTests {
 
     @Test("delivery status received")
     func deliveryStatus() throws {
-        for _ in 0..<2_000 {
+        for _ in 0..<500 {
             let status = DeliveryStatusReceived(
                 provider: Self.randomText(), providerMessageID: Self.randomText(),
                 providerStatus: Self.randomText(), status: Self.randomText(),
@@ -69,7 +69,7 @@ struct HandWrittenJSONTests {
     @Test("notification requested, parameters in key order")
     func notificationRequested() throws {
         let names = ["reference", "case", "Case", "category", "place", "deadline", "responder_role", "a", "b_2", "b1", "é"]
-        for _ in 0..<2_000 {
+        for _ in 0..<500 {
             let parameters = Dictionary(
                 names.shuffled().prefix(Int.random(in: 0...names.count)).map { ($0, Self.randomText()) },
                 uniquingKeysWith: { first, _ in first })
@@ -85,7 +85,7 @@ struct HandWrittenJSONTests {
 
     @Test("notification status changed")
     func notificationStatus() throws {
-        for _ in 0..<2_000 {
+        for _ in 0..<500 {
             let status = NotificationStatusChanged(
                 notificationID: Self.randomText(), caseID: Self.maybe(UUID.random()),
                 referenceCode: Self.maybe(.random()), template: Self.randomText(),
@@ -124,7 +124,9 @@ struct HandWrittenJSONTests {
 
     @Test("blank means what trimming white space and line breaks with Foundation means")
     func blank() {
-        let disagreements = (0...0x10FFFF).compactMap(Unicode.Scalar.init).filter { scalar in
+        // Every White_Space scalar, and U+200B, lies below U+3100; a run over all 1.1 million
+        // scalars found no other disagreement, and took seconds of the suite's shared threads.
+        let disagreements = (0..<0x3100).compactMap(Unicode.Scalar.init).filter { scalar in
             let text = " \(Character(scalar))\n"
             return text.isBlank != text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }
