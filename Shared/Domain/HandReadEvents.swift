@@ -7,28 +7,15 @@ import Foundation
 // `HandReadJSONTests` compares the two.
 
 extension JSONValue {
-    /// `.some(nil)` when absent or null, as `decodeIfPresent` reads it; nil when of another type.
-    fileprivate func optionalString(_ key: String) -> String?? {
-        switch self[key] {
-        case nil, .null?: .some(nil)
-        case .string(let text)?: .some(text)
-        default: nil
-        }
-    }
-
-    fileprivate func optionalInt(_ key: String) -> Int?? {
-        switch self[key] {
-        case nil, .null?: .some(nil)
-        case let value?: value.int.map(Optional.some)
-        }
-    }
-
+    /// `.some(nil)` when absent or null, as `decodeIfPresent` reads it; nil when `read` refuses it.
     fileprivate func optional<T>(_ key: String, _ read: (JSONValue) -> T?) -> T?? {
         switch self[key] {
         case nil, .null?: .some(nil)
         case let value?: read(value).map(Optional.some)
         }
     }
+
+    fileprivate func optionalString(_ key: String) -> String?? { optional(key, \.string) }
 
     fileprivate func date(_ key: String) -> Date? {
         self[key]?.string.flatMap(Timestamp.parse)
@@ -63,7 +50,7 @@ extension DeliveryStatusReceived: HandReadJSON {
         guard let provider = json["provider"]?.string, let providerMessageID = json["providerMessageID"]?.string,
               let providerStatus = json["providerStatus"]?.string, let status = json["status"]?.string,
               let failureReason = json.optionalString("failureReason"), let errorCode = json.optionalString("errorCode"),
-              let retryCount = json.optionalInt("retryCount"), let networkCode = json.optionalString("networkCode"),
+              let retryCount = json.optional("retryCount", \.int), let networkCode = json.optionalString("networkCode"),
               let receivedAt = json.date("receivedAt")
         else { return nil }
         self.init(provider: provider, providerMessageID: providerMessageID, providerStatus: providerStatus, status: status,
@@ -77,8 +64,8 @@ extension NotificationRequested: HandReadJSON {
               let audience = json["audience"]?.string, let template = json["template"]?.string,
               case .object(let parameterValues)? = json["parameters"], let language = json["language"]?.string,
               let priority = json["priority"]?.string.flatMap(Priority.init(rawValue:)),
-              let caseID = json.optional("caseID", { $0.string.flatMap(UUID.init(uuidString:)) }),
-              let referenceCode = json.optional("referenceCode", { $0.string.flatMap(ReferenceCode.init(parsing:)) }),
+              let caseID = json.optional("caseID") { $0.string.flatMap(UUID.init(uuidString:)) },
+              let referenceCode = json.optional("referenceCode") { $0.string.flatMap(ReferenceCode.init(parsing:)) },
               let timeZone = json.optionalString("timeZone")
         else { return nil }
         var parameters: [String: String] = [:]
