@@ -66,7 +66,7 @@ extension NotificationRequested: HandReadJSON {
               let priority = json["priority"]?.string.flatMap(Priority.init(rawValue:)),
               let caseID = json.optional("caseID") { $0.string.flatMap(UUID.init(uuidString:)) },
               let referenceCode = json.optional("referenceCode") { $0.string.flatMap(ReferenceCode.init(parsing:)) },
-              let timeZone = json.optionalString("timeZone")
+              let timeZone = json.optionalString("timeZone"), let activeHours = json.optionalString("activeHours")
         else { return nil }
         var parameters: [String: String] = [:]
         for (name, value) in parameterValues {
@@ -74,7 +74,8 @@ extension NotificationRequested: HandReadJSON {
             parameters[name] = text
         }
         self.init(notificationID: notificationID, recipient: recipient, audience: audience, template: template, parameters: parameters,
-                  language: language, priority: priority, caseID: caseID, referenceCode: referenceCode, timeZone: timeZone)
+                  language: language, priority: priority, caseID: caseID, referenceCode: referenceCode, timeZone: timeZone,
+                  activeHours: activeHours)
     }
 }
 

@@ -56,6 +56,7 @@ extension DeliveryStatusReceived: HandWrittenJSON {
 extension NotificationRequested: HandWrittenJSON {
     package func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
+        writer.member("activeHours", activeHours)
         writer.member("audience", audience)
         writer.member("caseID", caseID?.uuidString)
         writer.member("language", language)

@@ -150,9 +150,13 @@ public struct NotificationRequested: Codable, Sendable, Equatable {
     public var referenceCode: ReferenceCode?
     /// IANA time zone of the recipient's area, for quiet hours; optional (older producers omit it).
     public var timeZone: String?
+    /// `HH:MM-HH:MM` in that zone: for an alert to a target that keeps active hours, a non-urgent
+    /// message waits for them (instead of the configured quiet hours); optional.
+    public var activeHours: String?
 
     public init(notificationID: String, recipient: ProtectedPhone, audience: String, template: String, parameters: [String: String],
-                language: String, priority: Priority, caseID: UUID?, referenceCode: ReferenceCode?, timeZone: String? = nil) {
+                language: String, priority: Priority, caseID: UUID?, referenceCode: ReferenceCode?, timeZone: String? = nil,
+                activeHours: String? = nil) {
         self.notificationID = notificationID
         self.recipient = recipient
         self.audience = audience
@@ -163,5 +167,6 @@ public struct NotificationRequested: Codable, Sendable, Equatable {
         self.caseID = caseID
         self.referenceCode = referenceCode
         self.timeZone = timeZone
+        self.activeHours = activeHours
     }
 }

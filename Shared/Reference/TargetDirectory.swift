@@ -10,7 +10,11 @@ public struct Target: Sendable, Hashable, Codable {
     /// The gazetteer unit the target covers, with everything under it.
     public var jurisdiction: String
     public var languages: [String]
+    /// `HH:MM-HH:MM` local time: routine alerts wait for these hours, and so does the clock of a
+    /// non-urgent case's acknowledgement deadline. Nil: always reachable.
     public var activeHours: String?
+
+    public var activeWindow: DailyWindow? { activeHours.flatMap(DailyWindow.init(parsing:)) }
 }
 
 public enum MemberRole: String, Sendable, Codable, CaseIterable {
@@ -57,8 +61,9 @@ public enum TargetFiles {
             guard gazetteer.place(f[4]) != nil else {
                 throw ReferenceDataError(file: file, line: row.line, message: "target \(f[0]) covers unknown place \(f[4])")
             }
-            if !f[6].isEmpty, f[6].wholeMatch(of: /\d\d:\d\d-\d\d:\d\d/) == nil {
-                throw ReferenceDataError(file: file, line: row.line, message: "active_hours must look like 08:00-18:00")
+            if !f[6].isEmpty, DailyWindow(parsing: f[6]).map({ $0.start == $0.end }) ?? true {
+                throw ReferenceDataError(file: file, line: row.line,
+                                         message: "active_hours must look like 08:00-18:00 (two different times of day), not \(f[6])")
             }
             return Target(code: f[0], type: type, specialty: f[2].isEmpty ? nil : f[2], name: f[3], jurisdiction: f[4],
                           languages: f[5].split(separator: "|").map(String.init), activeHours: f[6].isEmpty ? nil : f[6])

@@ -73,7 +73,8 @@ struct HandReadJSONTests {
                 notificationID: Random.randomText(), recipient: Random.randomPhone(), audience: Random.randomText(),
                 template: Random.randomText(), parameters: parameters, language: Random.randomText(),
                 priority: [.routine, .survey, .urgent].randomElement()!, caseID: Random.maybe(UUID.random()),
-                referenceCode: Random.maybe(.random()), timeZone: Random.maybe(Random.randomText()))))
+                referenceCode: Random.maybe(.random()), timeZone: Random.maybe(Random.randomText()),
+                activeHours: Random.maybe(Random.randomText()))))
         }
     }
 

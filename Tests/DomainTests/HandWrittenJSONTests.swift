@@ -78,7 +78,7 @@ struct HandWrittenJSONTests {
                 audience: Self.randomText(), template: Self.randomText(), parameters: parameters,
                 language: Self.randomText(), priority: [.routine, .survey, .urgent].randomElement()!,
                 caseID: Self.maybe(UUID.random()), referenceCode: Self.maybe(.random()),
-                timeZone: Self.maybe(Self.randomText()))
+                timeZone: Self.maybe(Self.randomText()), activeHours: Self.maybe(Self.randomText()))
             try expectSameBytes(request)
         }
     }

@@ -102,7 +102,7 @@ enum NotificationHarness {
     /// Stores requests directly, as the consumer would, so a test need not wait for a group join.
     static func store(_ requests: [NotificationRequested], client: PostgresClient) async throws {
         let store = RequestStore(postgres: client, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
-                                 quietHours: QuietHoursPolicy(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
+                                 sendWindow: SendWindow(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
         for request in requests { try await store.accept(request, eventID: UUID().uuidString, logger: logger) }
     }
 

@@ -157,7 +157,8 @@ struct NotificationServiceTests {
     func quietHours() async throws {
         let gateway = FakeGateway()
         let probe = try TestEnvironment.database.makeClient(logger: logger)
-        let (routinePhone, urgentPhone) = (NotificationHarness.phone(), NotificationHarness.phone())
+        let (routinePhone, urgentPhone, onDutyPhone, offDutyPhone) =
+            (NotificationHarness.phone(), NotificationHarness.phone(), NotificationHarness.phone(), NotificationHarness.phone())
         var routineRequest = try NotificationHarness.request(to: routinePhone)
         routineRequest.timeZone = "Africa/Niamey"
         let routine = routineRequest
@@ -173,22 +174,48 @@ struct NotificationServiceTests {
             calendar.timeZone = TimeZone(identifier: "Africa/Niamey")!
             let now = calendar.dateComponents([.hour, .minute], from: Date())
             let minute = (now.hour! * 60 + now.minute!)
-            configuration.quietHours = QuietHours(start: (minute + 24 * 60 - 60) % (24 * 60), end: (minute + 120) % (24 * 60))
-            let policy = QuietHoursPolicy(window: configuration.quietHours, defaultTimeZone: "Africa/Bamako")
+            configuration.quietHours = DailyWindow(start: (minute + 24 * 60 - 60) % (24 * 60), end: (minute + 120) % (24 * 60))
+            let policy = SendWindow(window: configuration.quietHours, defaultTimeZone: "Africa/Bamako")
+            // Two committees' alerts: one sits now (its hours replace the quiet hours), one only from three hours on.
+            func hours(from start: Int, to end: Int) -> String {
+                DailyWindow(start: (minute + 24 * 60 + start) % (24 * 60), end: (minute + 24 * 60 + end) % (24 * 60)).description
+            }
+            func alert(to phone: PhoneNumber, activeHours: String) throws -> NotificationRequested {
+                var request = try NotificationHarness.request(to: phone, template: "member.case_alert", parameters: [
+                    "reference_code": "7KQ2ZX", "role": "lead", "target": "CSC-ML-5", "category": "theft", "place": "Sévaré",
+                    "priority": "normal",
+                ], priority: .routine, audience: "member")
+                request.timeZone = "Africa/Niamey"
+                request.activeHours = activeHours
+                return request
+            }
+            let onDuty = try alert(to: onDutyPhone, activeHours: hours(from: -30, to: 240))
+            let offDuty = try alert(to: offDutyPhone, activeHours: hours(from: 180, to: 600))
             let app = try NotificationHarness.app(configuration)
             try await withRunningServices([app]) {
                 let store = RequestStore(postgres: probe, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
-                                         quietHours: policy,
+                                         sendWindow: policy,
                                          defaultLanguage: "fr")
                 try await store.accept(routine, eventID: UUID().uuidString, logger: logger)
                 try await store.accept(urgent, eventID: UUID().uuidString, logger: logger)
+                try await store.accept(onDuty, eventID: UUID().uuidString, logger: logger)
+                try await store.accept(offDuty, eventID: UUID().uuidString, logger: logger)
                 try await NotificationHarness.waitFor(urgent.notificationID, ["sent"], probe)
+                try await NotificationHarness.waitFor(onDuty.notificationID, ["sent"], probe)
             }
             let held = try await probe.query("""
                 SELECT status, not_before > now() + interval '100 minutes' FROM notification.notifications WHERE notification_id = \(routine.notificationID)
                 """, logger: logger).decode((String, Bool).self).all()
             #expect(held.first?.0 == "queued" && held.first?.1 == true, "routine message waits for the end of quiet hours")
             #expect(gateway.received(to: routinePhone.e164).isEmpty)
+            let offDutyHeld = try await probe.query("""
+                SELECT n.status, n.not_before > now() + interval '170 minutes', h.reason FROM notification.notifications n
+                JOIN notification.history h USING (notification_id) WHERE n.notification_id = \(offDuty.notificationID)
+                """, logger: logger).decode((String, Bool, String?).self).all()
+            #expect(offDutyHeld.first?.0 == "queued" && offDutyHeld.first?.1 == true, "an alert waits for its committee's hours")
+            #expect(offDutyHeld.first?.2?.contains("outside the target's active hours") == true, "\(offDutyHeld)")
+            #expect(gateway.received(to: offDutyPhone.e164).isEmpty)
+            #expect(gateway.received(to: onDutyPhone.e164).count == 1, "a committee on duty is reached inside the quiet hours")
             let alert = try #require(gateway.received(to: urgentPhone.e164).first)
             #expect(alert.text.contains("attaque armée") && alert.text.contains("Sévaré"), "member alerts carry category (in words) and place: \(alert.text)")
         }

@@ -64,7 +64,7 @@ extension NotificationServiceTests {
             // STOP, START, STOP in one consumer batch: the person ends opted out, so the START's
             // confirmation is suppressed while both STOPs are confirmed.
             let store = RequestStore(postgres: probe, log: StatusLog(outbox: Outbox(schema: .notification), instance: "test"),
-                                     quietHours: QuietHoursPolicy(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
+                                     sendWindow: SendWindow(window: nil, defaultTimeZone: "Africa/Bamako"), defaultLanguage: "fr")
             let flip = try NotificationHarness.protector.protect(NotificationHarness.phone())
             let flips = (0..<3).map { _ in "sms:\(UUID().uuidString)" }
             try await probe.inTransaction(logger: logger) { connection in

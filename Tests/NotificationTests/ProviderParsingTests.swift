@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HotlineDomain
 import HotlineRuntime
 @testable import NotificationService
 import Testing
@@ -94,22 +95,26 @@ struct ProviderParsingTests {
         #expect(Redaction.maskNumbers("error 21211 at 12:30") == "error 21211 at 12:30")
     }
 
-    @Test("quiet hours wrap past midnight, in the recipient's time zone; urgent messages ignore them")
-    func quietHours() throws {
-        let window = try #require(QuietHours(parsing: "21:00-07:00"))
-        let bamako = try #require(TimeZone(identifier: "Africa/Bamako"))
-        let niamey = try #require(TimeZone(identifier: "Africa/Lagos"))  // UTC+1, like Niamey
+    @Test("quiet hours hold non-urgent messages in the recipient's zone; a target's active hours replace them; urgent ones go at once")
+    func sendWindow() throws {
         func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
-        #expect(window.nextAllowed(after: date("2026-11-24T12:00:00Z"), in: bamako) == date("2026-11-24T12:00:00Z"))
-        #expect(window.nextAllowed(after: date("2026-11-24T22:30:00Z"), in: bamako) == date("2026-11-25T07:00:00Z"))
-        #expect(window.nextAllowed(after: date("2026-11-24T03:15:00Z"), in: bamako) == date("2026-11-24T07:00:00Z"))
-        // 06:30 UTC is 07:30 in Niamey: already allowed there, still quiet in Bamako.
-        #expect(window.nextAllowed(after: date("2026-11-24T06:30:00Z"), in: niamey) == date("2026-11-24T06:30:00Z"))
-        #expect(window.nextAllowed(after: date("2026-11-24T06:30:00Z"), in: bamako) == date("2026-11-24T07:00:00Z"))
-        let policy = QuietHoursPolicy(window: window, defaultTimeZone: "Africa/Bamako")
+        let policy = SendWindow(window: try #require(DailyWindow(parsing: "21:00-07:00")), defaultTimeZone: "Africa/Bamako")
         #expect(policy.earliestSend(for: .urgent, timeZone: nil, at: date("2026-11-24T23:00:00Z")) == date("2026-11-24T23:00:00Z"))
-        #expect(policy.earliestSend(for: .routine, timeZone: "Africa/Lagos", at: date("2026-11-24T23:00:00Z")) == date("2026-11-25T06:00:00Z"))
-        #expect(QuietHours(parsing: "25:00-07:00") == nil)
+        #expect(policy.earliestSend(for: .routine, timeZone: nil, at: date("2026-11-24T23:00:00Z")) == date("2026-11-25T07:00:00Z"))
+        #expect(policy.earliestSend(for: .survey, timeZone: "Africa/Lagos", at: date("2026-11-24T23:00:00Z")) == date("2026-11-25T06:00:00Z"))
+        // A college sitting 08:00-18:00: routine alerts wait for its morning even after quiet hours end...
+        #expect(policy.earliestSend(for: .routine, timeZone: nil, activeHours: "08:00-18:00", at: date("2026-11-24T07:30:00Z"))
+                == date("2026-11-24T08:00:00Z"))
+        // ...and a committee on duty through the evening is reached inside the global quiet hours.
+        #expect(policy.earliestSend(for: .routine, timeZone: nil, activeHours: "06:00-23:00", at: date("2026-11-24T22:00:00Z"))
+                == date("2026-11-24T22:00:00Z"))
+        #expect(policy.earliestSend(for: .urgent, timeZone: nil, activeHours: "08:00-18:00", at: date("2026-11-24T02:00:00Z"))
+                == date("2026-11-24T02:00:00Z"))
+        // Unreadable hours in a request fall back to the quiet hours rather than holding a message forever.
+        #expect(policy.earliestSend(for: .routine, timeZone: nil, activeHours: "soon", at: date("2026-11-24T12:00:00Z"))
+                == date("2026-11-24T12:00:00Z"))
+        #expect(SendWindow.deferral(until: date("2026-11-24T08:00:00Z"), activeHours: "08:00-18:00").contains("active hours 08:00-18:00"))
+        #expect(SendWindow.deferral(until: date("2026-11-24T08:00:00Z"), activeHours: nil).hasPrefix("quiet hours"))
     }
 
     @Test("production mode requires the selected provider's secrets")

@@ -28,8 +28,8 @@ public func buildNotificationApplication(
     let provider = provider ?? makeProvider(notification, logger: logger, client: gatewayClient.client)
     let instance = "\(configuration.serviceName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID.random().uuidString.prefix(8).lowercased())"
     let log = StatusLog(outbox: runtime.outbox, instance: instance)
-    let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
-    let requests = RequestStore(postgres: runtime.postgres, log: log, quietHours: quietHours, defaultLanguage: notification.defaultLanguage)
+    let sendWindow = SendWindow(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
+    let requests = RequestStore(postgres: runtime.postgres, log: log, sendWindow: sendWindow, defaultLanguage: notification.defaultLanguage)
 
     let consumer = try runtime.makeConsumer(
         groupID: notification.consumerGroup, topics: [Topic.notificationsRequested, Topic.commandsReceived, Topic.notificationStatus])
@@ -49,7 +49,7 @@ public func buildNotificationApplication(
 /// The sending half of the service, on its own (tests run it alone to kill it mid-send).
 func makeDispatcher(postgres: PostgresClient, notification: NotificationConfiguration, provider: any SMSProvider, log: StatusLog,
                     keyring: PIIKeyring, startup: StartupLatch, doorbell: Doorbell = Doorbell(), logger: Logger) -> Dispatcher {
-    let quietHours = QuietHoursPolicy(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
+    let sendWindow = SendWindow(window: notification.quietHours, defaultTimeZone: notification.quietHoursTimeZone)
     // At full rate, each limiter round trip should grant a batch, not a token or two.
     if notification.effectiveBurst < Double(notification.dispatchBatch), notification.ratePerSecond / notification.effectiveBurst > 100 {
         logger.warning("the rate-limit burst leaves fewer tokens than a dispatch batch; messages will be taken a few at a time", metadata: [
@@ -65,7 +65,7 @@ func makeDispatcher(postgres: PostgresClient, notification: NotificationConfigur
                              rate: notification.ratePerSecond, burst: notification.effectiveBurst),
         templates: TemplateCatalog(postgres: postgres, defaultLanguage: notification.defaultLanguage,
                                    refreshInterval: notification.referenceRefresh),
-        protector: PIIProtector(keyring: keyring), quietHours: quietHours, startup: startup, doorbell: doorbell, logger: logger)
+        protector: PIIProtector(keyring: keyring), sendWindow: sendWindow, startup: startup, doorbell: doorbell, logger: logger)
     dispatcher.reconcileDelay = notification.reconcileDelay
     return dispatcher
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDomain
 import HotlineRuntime
 
 /// The notification service's own settings (see the README's table).
@@ -60,7 +61,7 @@ public struct NotificationConfiguration: Sendable {
     public var dispatchBatch: Int = 8
     public var pollInterval: Duration = .milliseconds(500)
     public var httpTimeout: Duration = .seconds(30)
-    public var quietHours: QuietHours?
+    public var quietHours: DailyWindow?
     public var quietHoursTimeZone: String = "Africa/Bamako"
     public var referenceRefresh: Duration = .seconds(60)
     /// How long after an ambiguous answer (or between two looks) a gateway is asked what became of a message.
@@ -118,7 +119,7 @@ public struct NotificationConfiguration: Sendable {
         }
         let quiet = reader.string("HOTLINE_QUIET_HOURS", default: "")
         if !quiet.isEmpty {
-            if let parsed = QuietHours(parsing: quiet) { configuration.quietHours = parsed } else {
+            if let parsed = DailyWindow(parsing: quiet) { configuration.quietHours = parsed } else {
                 reader.report("HOTLINE_QUIET_HOURS must look like 21:00-07:00")
             }
         }

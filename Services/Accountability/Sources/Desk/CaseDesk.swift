@@ -13,7 +13,6 @@ package struct CaseDesk: Sendable {
     package let postgres: PostgresClient
     package let outbox: Outbox
     package let directory: DirectoryCache
-    package let lifecycle: CaseLifecycle
     package let clock: any CaseClock
     package let settings: AccountabilitySettings
     package let logger: Logger
@@ -25,7 +24,6 @@ package struct CaseDesk: Sendable {
         self.postgres = postgres
         self.outbox = outbox
         self.directory = directory
-        self.lifecycle = CaseLifecycle(deadlines: settings.deadlines)
         self.clock = clock
         self.settings = settings
         self.logger = logger
@@ -51,6 +49,7 @@ package struct CaseDesk: Sendable {
     /// Opens several cases in one transaction (one partition's records): one commit for all.
     package func open(_ envelopes: [EventEnvelope<CaseRouted>]) async throws {
         let inbox = Inbox(schema: .accountability, consumer: "accountability.cases-routed")
+        let deadlines = try await directory.directory(logger: logger).deadlines
         let now = clock.now()
         let opened = try await postgres.inTransaction(logger: logger) { connection -> [Bool] in
             // Statements per partition's batch, not per case: the inbox, the case rows, their targets,
@@ -58,7 +57,7 @@ package struct CaseDesk: Sendable {
             let fresh = try await inbox.markProcessed(eventIDs: envelopes.map(\.id), on: connection, logger: logger)
             var eventsSeen = Set<String>()
             let firstDeliveries = envelopes.filter { fresh.contains($0.id) && eventsSeen.insert($0.id).inserted }
-            let snapshots = try await ledger.open(firstDeliveries.map(\.data), deadlines: settings.deadlines, at: now, on: connection)
+            let snapshots = try await ledger.open(firstDeliveries.map(\.data), deadlines: deadlines, at: now, on: connection)
             let openedNow = zip(firstDeliveries, snapshots).compactMap { envelope, snapshot in snapshot.map { (envelope, $0) } }
             let events = try await ledger.appendFirst(openedNow.map { envelope, snapshot in
                 ([PendingCaseEvent(kind: .routed, toState: .routed, target: snapshot.owner, detail: envelope.data.rule.id)], snapshot,
@@ -91,7 +90,7 @@ package struct CaseDesk: Sendable {
         try authorize(snapshot)
         let directory = try await directory.directory(logger: logger)
         let now = clock.now()
-        switch lifecycle.decide(action, on: snapshot, by: actor, at: now, targetExists: { directory.targets[$0] != nil }) {
+        switch directory.lifecycle.decide(action, on: snapshot, by: actor, at: now, targetExists: { directory.targets[$0] != nil }) {
         case .failure(let refusal):
             return .refused(refusal)
         case .success(let decision):

@@ -49,11 +49,13 @@ struct CaseMessages: Sendable {
             parameters["priority"] = snapshot.priority.rawValue
             parameters["place"] = directory.placeName(snapshot.placeCode) ?? "?"
         }
+        let activeHours = directory.deadlines.activeHours[target]
         return directory.alertRecipients(of: target).map { member in
             NotificationRequested(
                 notificationID: "\(idPrefix):\(member.memberID)", recipient: member.contact, audience: "member",
                 template: detailsAllowed ? template : "member.case_exists_update", parameters: parameters, language: member.language,
-                priority: snapshot.priority == .urgent ? .urgent : .routine, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode)
+                priority: snapshot.priority == .urgent ? .urgent : .routine, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode,
+                timeZone: activeHours == nil ? nil : directory.deadlines.timeZone.identifier, activeHours: activeHours?.description)
         }
     }
 

@@ -10,14 +10,20 @@ package struct ResponderDirectory: Sendable {
     package let membersByTarget: [String: [Member]]
     package let gazetteer: Gazetteer
     package let planner: EscalationPlanner
+    /// The configured deadlines with these targets' active hours.
+    package let deadlines: DeadlinePolicy
 
     package init(reference: ReferenceSet, deadlines: DeadlinePolicy) {
         targets = Dictionary(reference.targets.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         membersByPseudonym = Dictionary(reference.members.map { ($0.contact.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
         membersByTarget = Dictionary(grouping: reference.members, by: \.targetCode)
         gazetteer = reference.gazetteer
-        planner = EscalationPlanner(targets: reference.targets, deadlines: deadlines)
+        self.deadlines = deadlines.withActiveHours(of: reference.targets)
+        planner = EscalationPlanner(targets: reference.targets, deadlines: self.deadlines)
     }
+
+    /// The case rules with these deadlines.
+    package var lifecycle: CaseLifecycle { CaseLifecycle(deadlines: deadlines) }
 
     /// Who is told when a case needs a target's attention: its chair, focal point and on-call members.
     package func alertRecipients(of target: String) -> [Member] {

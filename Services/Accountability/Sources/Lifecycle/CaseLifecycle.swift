@@ -110,7 +110,7 @@ package struct CaseLifecycle: Sendable {
             next.state = previous
             next.pendingReferral = nil
             next.stateBeforeReferral = nil
-            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, from: now)
+            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, for: snapshot.owner, from: now)
             return CaseDecision(snapshot: next, events: [
                 PendingCaseEvent(kind: .referralDeclined, fromState: .referred, toState: previous, target: actor.target, detail: reason),
             ], effects: [.alertTarget(code: snapshot.owner, reason: "referral_declined")])
@@ -147,7 +147,7 @@ package struct CaseLifecycle: Sendable {
             next.state = .referred
             next.pendingReferral = target
             next.stateBeforeReferral = snapshot.state
-            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, from: now)
+            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, for: target, from: now)
             return CaseDecision(snapshot: next, events: [
                 PendingCaseEvent(kind: .referred, fromState: snapshot.state, toState: .referred, target: target, detail: reason),
             ], effects: [.alertTarget(code: target, reason: "referral")])
@@ -163,7 +163,7 @@ package struct CaseLifecycle: Sendable {
             guard !reason.isEmpty else { throw CaseRefusal(.missingText, "say why the resolution is disputed") }
             try require(snapshot.state, .reopened)
             next.state = .reopened
-            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, from: now)
+            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, for: snapshot.owner, from: now)
             next.resolveDueAt = deadlines.resolveDeadline(snapshot.priority, from: now)
             return CaseDecision(snapshot: next, events: [transition(snapshot.state, .reopened, detail: reason)],
                                 effects: [.tellReporter(state: .reopened), .alertTarget(code: snapshot.owner, reason: "reopened")])

@@ -17,12 +17,13 @@ package struct EscalationPlanner: Sendable {
     package func escalate(_ snapshot: CaseSnapshot, at now: Date) -> CaseDecision {
         let missed = snapshot.awaitsAcknowledgement ? "acknowledgement deadline missed" : "resolution deadline missed"
         var next = snapshot
+        let above = nextLevel(above: snapshot.owner, lineage: snapshot.placeLineage)
         if snapshot.awaitsAcknowledgement {
-            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, from: now)
+            next.acknowledgeDueAt = deadlines.acknowledgeDeadline(snapshot.priority, for: above?.code ?? snapshot.owner, from: now)
         } else {
             next.resolveDueAt = deadlines.resolveDeadline(snapshot.priority, from: now)
         }
-        guard let above = nextLevel(above: snapshot.owner, lineage: snapshot.placeLineage) else {
+        guard let above else {
             // Nobody above: record the breach and keep reminding the top at each new deadline.
             return CaseDecision(snapshot: next, events: [
                 PendingCaseEvent(kind: .deadlineBreached, target: snapshot.owner, detail: missed),

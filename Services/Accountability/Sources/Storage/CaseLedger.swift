@@ -51,7 +51,7 @@ package struct CaseLedger: Sendable {
             category: routed.primaryCategory, placeCode: routed.place.code, placeLineage: routed.place.lineage, owner: lead,
             actingTargets: Set(leads.isEmpty ? [lead] : leads), pendingReferral: nil, stateBeforeReferral: nil, escalationLevel: 0,
             restrictedTarget: routed.textRestricted ? restricted : nil,
-            acknowledgeDueAt: deadlines.acknowledgeDeadline(routed.priority, from: start),
+            acknowledgeDueAt: deadlines.acknowledgeDeadline(routed.priority, for: lead, from: start),
             resolveDueAt: deadlines.resolveDeadline(routed.priority, from: start), reporterLanguage: routed.language,
             hasReporter: routed.reporter != nil, rating: nil)
         let rows = try await connection.query("""

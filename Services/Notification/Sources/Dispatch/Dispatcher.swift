@@ -20,7 +20,7 @@ struct Dispatcher: Service {
     let limiter: RateLimiter
     let templates: TemplateCatalog
     let protector: PIIProtector
-    let quietHours: QuietHoursPolicy
+    let sendWindow: SendWindow
     let startup: StartupLatch
     /// Rung when requests are stored: an idle loop looks at once instead of after its poll interval.
     let doorbell: Doorbell
@@ -208,11 +208,12 @@ struct Dispatcher: Service {
     }
 
     private func stage(_ record: NotificationRecord, catalog: Result<MessageTemplates, any Error>) async throws -> StagedMessage? {
-        let earliest = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone, at: Date())
+        let earliest = sendWindow.earliestSend(for: record.priority, timeZone: record.timeZone, activeHours: record.activeHours, at: Date())
         if earliest > Date().addingTimeInterval(1) {
             await refund(1)
             try await persistOutcome(of: [record]) {
-                try await store.release(record, until: earliest, reason: "quiet hours until \(Timestamp.format(earliest))", logger: logger)
+                try await store.release(record, until: earliest, reason: SendWindow.deferral(until: earliest, activeHours: record.activeHours),
+                                        logger: logger)
             }
             return nil
         }
@@ -342,7 +343,7 @@ struct Dispatcher: Service {
             let policy = RetryPolicy(maxAttempts: configuration.maxAttempts, initialBackoff: configuration.initialBackoff,
                                      maxBackoff: configuration.maxBackoff)
             let backoff = max(policy.backoff(afterAttempt: record.attempts), error.retryAfter ?? .zero)
-            let next = quietHours.earliestSend(for: record.priority, timeZone: record.timeZone,
+            let next = sendWindow.earliestSend(for: record.priority, timeZone: record.timeZone, activeHours: record.activeHours,
                                                at: Date().addingTimeInterval(backoff.seconds))
             logger.notice("sms attempt failed; retrying", metadata: metadata)
             try await store.recordRetry(record, notBefore: next, reason: "attempt \(record.attempts) failed: \(error.detail)", logger: logger)

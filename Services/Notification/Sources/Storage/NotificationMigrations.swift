@@ -99,5 +99,9 @@ enum NotificationMigrations {
         Migration(version: 3, name: "unlogged rate buckets", statements: [
             "ALTER TABLE notification.rate_buckets SET UNLOGGED",
         ]),
+        // An alert to a target that keeps active hours waits for them (reference data: targets.csv).
+        Migration(version: 4, name: "active hours", statements: [
+            "ALTER TABLE notification.notifications ADD COLUMN active_hours text",
+        ]),
     ]
 }

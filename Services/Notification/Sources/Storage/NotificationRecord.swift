@@ -16,6 +16,8 @@ struct NotificationRecord: Sendable {
     var priority: NotificationRequested.Priority
     var recipient: ProtectedPhone
     var timeZone: String?
+    /// The alerted target's active hours (`HH:MM-HH:MM`), which replace the quiet hours for this message.
+    var activeHours: String?
     var optOutExempt: Bool
     var status: String
     var attempts: Int
@@ -33,11 +35,11 @@ struct NotificationRecord: Sendable {
         n.language, n.priority,
         n.recipient_pseudonym, n.recipient_key_id, n.recipient_ciphertext, n.time_zone, n.opt_out_exempt, n.status, n.attempts,
         n.provider, n.provider_message_id, n.encoding, n.segments, n.claimed_at,
-        EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym)
+        EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym), n.active_hours
         """
 
     /// How many columns `columns` lists; a query may return more after them.
-    static let columnCount = 22
+    static let columnCount = 23
 
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
@@ -63,6 +65,7 @@ struct NotificationRecord: Sendable {
         segments = try r[19].decode(Int?.self)
         claimedAt = try r[20].decode(Date?.self)
         optedOut = try r[21].decode(Bool.self)
+        activeHours = try r[22].decode(String?.self)
     }
 
     static func priorityRank(_ priority: NotificationRequested.Priority) -> Int {

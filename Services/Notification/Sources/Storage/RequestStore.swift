@@ -9,7 +9,7 @@ import PostgresNIO
 struct RequestStore: Sendable {
     let postgres: PostgresClient
     let log: StatusLog
-    let quietHours: QuietHoursPolicy
+    let sendWindow: SendWindow
     let defaultLanguage: String
     private let reports = Inbox(schema: .notification, consumer: "notification.delivery-reports")
     private let commands = Inbox(schema: .notification, consumer: "notification.opt-outs")
@@ -33,27 +33,29 @@ struct RequestStore: Sendable {
     func accept(_ requests: [(request: NotificationRequested, eventID: String)], optOutExempt: Bool = false,
                 on connection: PostgresConnection, logger: Logger) async throws -> [Bool] {
         let now = Date()
-        let notBefore = requests.map { quietHours.earliestSend(for: $0.request.priority, timeZone: $0.request.timeZone, at: now) }
+        let notBefore = requests.map {
+            sendWindow.earliestSend(for: $0.request.priority, timeZone: $0.request.timeZone, activeHours: $0.request.activeHours, at: now)
+        }
         let parameters = requests.map { JSONWriter.flatObject($0.request.parameters) }
         let r = requests.map(\.request)
         // Array elements cannot be NULL here; '' stands for none and NULLIF turns it back.
         let rows = try await connection.query("""
             INSERT INTO notification.notifications AS n
                 (notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language, priority,
-                 priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, opt_out_exempt, status, not_before)
+                 priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone, active_hours, opt_out_exempt, status, not_before)
             SELECT q.notification_id, q.source_event_id, NULLIF(q.case_id, '')::uuid, NULLIF(q.reference_code, ''), q.audience,
                    q.template, q.parameters::jsonb, q.language, q.priority, q.priority_rank, q.recipient_pseudonym, q.recipient_key_id,
-                   q.recipient_ciphertext, NULLIF(q.time_zone, ''), \(optOutExempt), 'queued', q.not_before
+                   q.recipient_ciphertext, NULLIF(q.time_zone, ''), NULLIF(q.active_hours, ''), \(optOutExempt), 'queued', q.not_before
             FROM unnest(\(r.map(\.notificationID))::text[], \(requests.map(\.eventID))::text[],
                         \(r.map { $0.caseID?.uuidString ?? "" })::text[], \(r.map { $0.referenceCode?.value ?? "" })::text[],
                         \(r.map(\.audience))::text[], \(r.map(\.template))::text[], \(parameters)::text[],
                         \(r.map { $0.language.lowercased() })::text[], \(r.map(\.priority.rawValue))::text[],
                         \(r.map { NotificationRecord.priorityRank($0.priority) })::int8[], \(r.map(\.recipient.pseudonym))::text[],
                         \(r.map(\.recipient.sealed.keyID))::text[], \(r.map(\.recipient.sealed.ciphertext))::text[],
-                        \(r.map { $0.timeZone ?? "" })::text[], \(notBefore)::timestamptz[])
+                        \(r.map { $0.timeZone ?? "" })::text[], \(r.map { $0.activeHours ?? "" })::text[], \(notBefore)::timestamptz[])
                  WITH ORDINALITY AS q(notification_id, source_event_id, case_id, reference_code, audience, template, parameters, language,
                                      priority, priority_rank, recipient_pseudonym, recipient_key_id, recipient_ciphertext, time_zone,
-                                     not_before, position)
+                                     active_hours, not_before, position)
             ORDER BY q.position
             ON CONFLICT (notification_id) DO NOTHING
             RETURNING \(unescaped: NotificationRecord.columns), n.not_before
@@ -72,7 +74,7 @@ struct RequestStore: Sendable {
                 continue
             }
             stored.append(true)
-            let deferred = notBefore > now.addingTimeInterval(1) ? "quiet hours: not before \(Timestamp.format(notBefore))" : nil
+            let deferred = notBefore > now.addingTimeInterval(1) ? SendWindow.deferral(until: notBefore, activeHours: request.activeHours) : nil
             entries.append((record, "queued", deferred))
         }
         try await log.record(entries, on: connection, logger: logger)
