@@ -1,3 +1,4 @@
+import Foundation
 import HotlineStorage
 import HotlineTestSupport
 @testable import NotificationService
@@ -13,7 +14,7 @@ extension NotificationServiceTests {
             let plan = try await client.withTransaction(logger: logger) { connection in
                 try await QueueScan.preferOrderedIndex(on: connection, logger: logger)
                 return try await TestEnvironment.plan(
-                    of: DispatchStore.claimQuery(limit: 64, instance: "plan-test", leaseSeconds: 120, provider: "test", sender: "test"),
+                    of: DispatchStore.claimQuery(limit: 64, claimID: UUID(), instance: "plan-test", leaseSeconds: 120, provider: "test", sender: "test"),
                     on: connection)
             }
             #expect(plan.contains("Index Scan using notifications_due"), "plan:\n\(plan)")

@@ -67,6 +67,51 @@ extension NotificationServiceTests {
         #expect(row?.status == "sending", "claimed, result never recorded")
     }
 
+    @Test("a claim that committed although its answer was lost is put back by its claimer and sent once, even after its lease lapsed")
+    func lostClaimAnswer() async throws {
+        let gateway = FakeGateway()
+        let probe = try TestEnvironment.database.makeClient(logger: logger)
+        let (firstPhone, secondPhone) = (NotificationHarness.phone(), NotificationHarness.phone())
+        let first = try NotificationHarness.request(to: firstPhone, priority: .urgent)
+        let second = try NotificationHarness.request(to: secondPhone, priority: .urgent)
+        try await withRunningServices([probe, gateway.makeService()]) {
+            try await NotificationHarness.prepare(probe)
+            try await eventually("fake gateway listening") { gateway.port != nil }
+            // Africa's Talking cannot be asked about a message: an `unknown` one would never be resent.
+            let configuration = NotificationHarness.configuration(.africastalking, gateway: gateway)
+            let store = DispatchStore(postgres: probe, log: StatusLog(outbox: Outbox(schema: .notification), instance: "lost-answer"))
+            try await NotificationHarness.store([first], client: probe)
+            try await NotificationHarness.store([second], client: probe)
+            // Two claims that committed; their callers saw only an error. The second's lease lapses.
+            let (firstClaim, secondClaim) = (UUID(), UUID())
+            let claimedFirst = try await store.claim(limit: 1, claimID: firstClaim, provider: "africastalking", sender: "test",
+                                                     lease: .seconds(60), logger: logger)
+            let claimedSecond = try await store.claim(limit: 1, claimID: secondClaim, provider: "africastalking", sender: "test",
+                                                      lease: .milliseconds(1), logger: logger)
+            #expect(claimedFirst.count == 1 && claimedSecond.count == 1)
+            try await eventually("the second claim's lease lapses into unknown") {
+                _ = try await RecoveryStore(postgres: probe, log: store.log).expireLeases(logger: logger)
+                return try await NotificationHarness.status(second.notificationID, probe)?.status == "unknown"
+            }
+            let dispatcher = NotificationHarness.dispatcher(configuration, client: probe, instance: "lost-answer")
+            try await dispatcher.putBackUnsent(claimID: firstClaim)
+            try await dispatcher.putBackUnsent(claimID: secondClaim)
+            #expect(try await store.putBackUnsent(claimID: UUID(), logger: logger) == 0, "a claim that really failed took nothing")
+            #expect(try await NotificationHarness.status(first.notificationID, probe)?.attempts == 0, "the lost claim's attempt is not counted")
+            let app = try NotificationHarness.app(configuration)
+            try await withRunningServices([app]) {
+                try await NotificationHarness.waitFor(first.notificationID, ["sent"], probe)
+                try await NotificationHarness.waitFor(second.notificationID, ["sent"], probe)
+            }
+            #expect(gateway.received(to: firstPhone.e164).count == 1)
+            #expect(gateway.received(to: secondPhone.e164).count == 1)
+            #expect(try await NotificationHarness.history(first.notificationID, probe) == ["queued", "sending", "released", "sending", "sent"])
+            #expect(try await NotificationHarness.history(second.notificationID, probe)
+                    == ["queued", "sending", "unknown", "released", "sending", "sent"])
+            #expect(try await NotificationHarness.status(second.notificationID, probe)?.attempts == 1)
+        }
+    }
+
     @Test("killed after Twilio accepted the SMS: a fresh instance finds it at Twilio and records it sent, without resending")
     func crashAfterSendTwilio() async throws {
         let gateway = FakeGateway()

@@ -94,8 +94,23 @@ struct Dispatcher: Service {
         }
         let grantedAt = ContinuousClock.now
         NotificationMetrics.step("tokens", since: tokensStarted)
-        let claims = try await store.claim(
-            limit: tokens, provider: provider.name, sender: provider.sender, lease: configuration.claimLease, logger: logger)
+        let claimID = UUID.random()
+        let claims: [DispatchStore.Claim]
+        do {
+            claims = try await store.claim(limit: tokens, claimID: claimID, provider: provider.name, sender: provider.sender,
+                                           lease: configuration.claimLease, logger: logger)
+        } catch {
+            // Nothing was sent either way; but the claim may have committed with its answer lost.
+            await refund(tokens)
+            do {
+                try await putBackUnsent(claimID: claimID)
+            } catch let putBackError {
+                logger.error("failed claim not checked; if it committed, its messages lapse into unknown", metadata: [
+                    "claim_id": "\(claimID)", "error": "\(String(reflecting: putBackError))",
+                ])
+            }
+            throw error
+        }
         NotificationMetrics.step("claim", since: grantedAt)
         let suppressed = claims.filter { if case .suppressed = $0 { true } else { false } }
         // From here every claimed message must reach an outcome: a step that throws now would leave
@@ -302,6 +317,26 @@ struct Dispatcher: Service {
     /// Stores what the gateway answered, waiting out a database outage: once the gateway has
     /// spoken, giving up would turn a known outcome into `unknown` when the lease runs out.
     private func persistOutcome(of records: [NotificationRecord], _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await retryWhileDatabaseUnavailable("gateway outcome not stored yet", metadata: [
+            "notification_ids": "\(records.map(\.notificationID))",
+        ], body)
+    }
+
+    /// After a failed claim: whatever it took if it committed after all goes back to the queue, waiting
+    /// out a database outage first. Given up only on shutdown; the rows then lapse into `unknown`.
+    func putBackUnsent(claimID: UUID) async throws {
+        try await retryWhileDatabaseUnavailable("failed claim not checked yet", metadata: ["claim_id": "\(claimID)"]) {
+            let putBack = try await store.putBackUnsent(claimID: claimID, logger: logger)
+            if putBack > 0 {
+                logger.warning("a failed claim had committed; its messages are queued again, unsent", metadata: [
+                    "claim_id": "\(claimID)", "count": "\(putBack)",
+                ])
+            }
+        }
+    }
+
+    private func retryWhileDatabaseUnavailable(_ what: String, metadata: Logger.Metadata,
+                                               _ body: @escaping @Sendable () async throws -> Void) async throws {
         var failures = 0
         while true {
             do {
@@ -310,10 +345,10 @@ struct Dispatcher: Service {
             } catch where isDatabaseUnavailable(error) && !stopping {
                 failures += 1
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("gateway outcome not stored yet: database unavailable; retrying", metadata: [
-                        "notification_ids": "\(records.map(\.notificationID))", "failures": "\(failures)",
-                        "error": "\(String(reflecting: error))",
-                    ])
+                    var metadata = metadata
+                    metadata["failures"] = "\(failures)"
+                    metadata["error"] = "\(String(reflecting: error))"
+                    logger.warning("\(what): database unavailable; retrying", metadata: metadata)
                 }
                 await idle(.milliseconds(min(2_000, 100 * failures)))
             }

@@ -29,12 +29,15 @@ struct DispatchStore: Sendable {
     /// Claims up to `limit` of the most urgent, oldest due messages, marking them `sending` and
     /// committing before the provider is called: whatever happens next, these rows cannot be
     /// claimed again until their lease expires, and then they become `unknown`, never `queued`.
-    func claim(limit: Int, provider: String, sender: String, lease: Duration, logger: Logger) async throws -> [Claim] {
+    /// `claimID` marks the rows taken, so that ``putBackUnsent(claimID:logger:)`` can find them if
+    /// this call fails after its COMMIT reached the server.
+    func claim(limit: Int, claimID: UUID, provider: String, sender: String, lease: Duration, logger: Logger) async throws -> [Claim] {
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await postgres.inTransaction(logger: logger) { connection -> [Claim] in
             try await QueueScan.preferOrderedIndex(on: connection, logger: logger)
-            let rows = try await connection.query(Self.claimQuery(limit: limit, instance: log.instance, leaseSeconds: leaseSeconds,
-                                                                  provider: provider, sender: sender), logger: logger)
+            let rows = try await connection.query(Self.claimQuery(limit: limit, claimID: claimID, instance: log.instance,
+                                                                  leaseSeconds: leaseSeconds, provider: provider, sender: sender),
+                                                  logger: logger)
             var claimed: [NotificationRecord] = []
             for try await row in rows { claimed.append(try NotificationRecord(row: row)) }
             var claims: [Claim] = []
@@ -63,10 +66,11 @@ struct DispatchStore: Sendable {
 
     /// The most urgent, oldest due messages, locked and marked `sending` in one statement; read on
     /// the `notifications_due` index in its order (``QueueScan``).
-    static func claimQuery(limit: Int, instance: String, leaseSeconds: Double, provider: String, sender: String) -> PostgresQuery {
+    static func claimQuery(limit: Int, claimID: UUID, instance: String, leaseSeconds: Double, provider: String,
+                           sender: String) -> PostgresQuery {
         """
         UPDATE notification.notifications AS n
-        SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(instance), claimed_at = now(),
+        SET status = 'sending', attempts = n.attempts + 1, claimed_by = \(instance), claimed_at = now(), claim_id = \(claimID),
             lease_until = now() + make_interval(secs => \(leaseSeconds)), provider = \(provider), sender = \(sender),
             updated_at = now()
         WHERE n.notification_id IN (
@@ -76,6 +80,29 @@ struct DispatchStore: Sendable {
             LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED)
         RETURNING \(unescaped: NotificationRecord.columns)
         """
+    }
+
+    static let unsentClaimReason = "claimed, but the claim's answer was lost before anything was sent; queued again"
+
+    /// Puts back what a failed claim took if it committed after all (the connection dropped with
+    /// the COMMIT's answer on its way): this replica never handed those rows to the gateway, so
+    /// they are queued again without counting the attempt, even if their lease has meanwhile
+    /// lapsed into `unknown`. Returns how many rows it found (none when the claim really failed).
+    @discardableResult
+    func putBackUnsent(claimID: UUID, logger: Logger) async throws -> Int {
+        try await postgres.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                UPDATE notification.notifications AS n
+                SET status = 'queued', attempts = n.attempts - 1, not_before = now(), lease_until = NULL, claimed_by = NULL,
+                    claim_id = NULL, reconcile_after = NULL, reason = \(Self.unsentClaimReason), updated_at = now()
+                WHERE n.claim_id = \(claimID) AND (n.status = 'sending' OR n.status = 'unknown')
+                RETURNING \(unescaped: NotificationRecord.columns)
+                """, logger: logger)
+            var records: [NotificationRecord] = []
+            for try await row in rows { records.append(try NotificationRecord(row: row)) }
+            try await log.record(records.map { ($0, "released", Self.unsentClaimReason) }, on: connection, logger: logger)
+            return records.count
+        }
     }
 
     /// Puts a claimed message back without counting the attempt (quiet hours began meanwhile).

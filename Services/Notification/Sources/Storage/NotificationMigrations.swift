@@ -103,5 +103,10 @@ enum NotificationMigrations {
         Migration(version: 4, name: "active hours", statements: [
             "ALTER TABLE notification.notifications ADD COLUMN active_hours text",
         ]),
+        // Each claim's id, chosen before it commits: if the COMMIT's answer is lost, the claimer
+        // still knows which rows it took and never handed to the gateway.
+        Migration(version: 5, name: "claim ids", statements: [
+            "ALTER TABLE notification.notifications ADD COLUMN claim_id uuid",
+        ]),
     ]
 }
