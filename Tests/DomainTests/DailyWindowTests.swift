@@ -51,7 +51,7 @@ struct DailyWindowTests {
     func everyMinute() throws {
         let midnight = date("2026-11-24T00:00:00Z")
         for window in [DailyWindow(start: 480, end: 1_080), DailyWindow(start: 1_260, end: 420), DailyWindow(start: 0, end: 1)] {
-            for minute in stride(from: 0, to: 24 * 60, by: 7) {
+            for minute in stride(from: 0, to: 24 * 60, by: 13) {
                 let moment = midnight.addingTimeInterval(TimeInterval(minute * 60 + 13))
                 let inside = window.nextInside(from: moment, in: bamako)
                 let outside = window.nextOutside(from: moment, in: bamako)

@@ -63,6 +63,26 @@ struct RuleEngineTests {
         #expect(segou.routed.targets.first { $0.role == .lead }?.code == "CSC-ML-4", "no college: the committee leads")
     }
 
+    @Test("alerts to a college that keeps active hours carry them and the local zone; the reporter's acknowledgement never does")
+    func activeHours() throws {
+        var reference = self.reference
+        for index in reference.targets.indices where reference.targets[index].code == "COL-ML-5-DJE" {
+            reference.targets[index].activeHours = "08:00-18:00"
+        }
+        let router = ReportRouter(reference: reference, country: "ML", timeZone: try #require(TimeZone(identifier: "Africa/Niamey")))
+        let reporter = try PIIProtector(keyring: .development).protect(PhoneNumber.normalise("+22376000001", defaultCountryCode: "223")!)
+        let report = ReportReceived(reportID: ReportID(), referenceCode: .random(), channel: .sms, language: "fr",
+                                    text: "litige foncier entre éleveurs et agriculteurs à Djenné", locationHint: nil, receivedAt: Date(),
+                                    reporter: reporter, categoryHint: nil, placeCode: nil)
+        let alerts = router.route(report, caseID: UUID(), routedAt: Date()).notifications
+        let college = alerts.filter { $0.parameters["target"] == "COL-ML-5-DJE" }
+        let committee = alerts.filter { $0.parameters["target"] == "CSC-ML-5-DJE" }
+        try #require(!college.isEmpty && !committee.isEmpty)
+        #expect(college.allSatisfy { $0.activeHours == "08:00-18:00" && $0.timeZone == "Africa/Niamey" })
+        #expect(committee.allSatisfy { $0.activeHours == nil && $0.timeZone == nil })
+        #expect(alerts.filter { $0.audience == "reporter" }.allSatisfy { $0.activeHours == nil })
+    }
+
     @Test("redelivering a report plans identical notification ids for the same case")
     func deterministicNotificationIDs() {
         let reporter = try! PIIProtector(keyring: .development).protect(PhoneNumber.normalise("+22376000001", defaultCountryCode: "223")!)

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineDomain
+import HotlineReference
 import HotlineRuntime
 
 /// Accountability's own settings (see the README's table).
@@ -33,8 +34,8 @@ package struct AccountabilitySettings: Sendable {
             settings.deadlines.acknowledge[priority] = .seconds(acknowledge * 60)
             settings.deadlines.resolve[priority] = .seconds(resolve * 3_600)
         }
-        let zone = reader.string("HOTLINE_LOCAL_TIME_ZONE", default: "Africa/Bamako")
-        if let timeZone = TimeZone(identifier: zone) { settings.deadlines.timeZone = timeZone } else {
+        let zone = reader.string("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone.identifier)
+        if let timeZone = TimeZone(identifier: zone) { settings.deadlines.hours.timeZone = timeZone } else {
             reader.report("HOTLINE_LOCAL_TIME_ZONE \(zone) is not an IANA time zone")
         }
         settings.defaultLanguage = reader.string("HOTLINE_DEFAULT_LANGUAGE", default: "fr")

@@ -9,19 +9,21 @@ import Logging
 actor ReferenceCache {
     private let store: ReferenceStore
     private let country: String
+    private let timeZone: TimeZone
     private let refreshInterval: Duration
     private var cached: (router: ReportRouter, loadedAt: ContinuousClock.Instant)?
 
-    init(store: ReferenceStore, country: String, refreshInterval: Duration = .seconds(60)) {
+    init(store: ReferenceStore, country: String, timeZone: TimeZone = TargetHours.defaultTimeZone, refreshInterval: Duration = .seconds(60)) {
         self.store = store
         self.country = country
+        self.timeZone = timeZone
         self.refreshInterval = refreshInterval
     }
 
     func router(logger: Logger) async throws -> ReportRouter {
         if let cached, ContinuousClock.now - cached.loadedAt < refreshInterval { return cached.router }
         do {
-            let router = ReportRouter(reference: try await store.loadReferenceSet(logger: logger), country: country)
+            let router = ReportRouter(reference: try await store.loadReferenceSet(logger: logger), country: country, timeZone: timeZone)
             cached = (router, .now)
             return router
         } catch {

@@ -1,3 +1,4 @@
+import Foundation
 import HotlineDomain
 import HotlineReference
 import HotlineRuntime
@@ -10,6 +11,8 @@ import ServiceLifecycle
 public struct RoutingConfiguration: Sendable {
     /// The deployment's country: places are searched there first, and unknown places route to it.
     public var country: String = "ML"
+    /// Where targets' `active_hours` are read.
+    public var localTimeZone: TimeZone = TargetHours.defaultTimeZone
     public var referenceRefreshSeconds: Int = 60
 
     public init() {}
@@ -17,6 +20,10 @@ public struct RoutingConfiguration: Sendable {
     public static func fromEnvironment(_ reader: inout EnvironmentReader) -> RoutingConfiguration {
         var configuration = RoutingConfiguration()
         configuration.country = reader.string("HOTLINE_COUNTRY", default: "ML")
+        let zone = reader.string("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone.identifier)
+        if let timeZone = TimeZone(identifier: zone) { configuration.localTimeZone = timeZone } else {
+            reader.report("HOTLINE_LOCAL_TIME_ZONE \(zone) is not an IANA time zone")
+        }
         configuration.referenceRefreshSeconds = reader.int("HOTLINE_REFERENCE_REFRESH_SECONDS", default: 60)
         return configuration
     }
@@ -30,7 +37,7 @@ public func buildRoutingApplication(
         configuration: configuration, schema: .routing, migrations: RoutingMigrations.all, logger: logger,
         sharedSchemas: [(ReferenceStore.schema, ReferenceStore.migrations)])
     let references = ReferenceCache(
-        store: ReferenceStore(postgres: runtime.postgres), country: routing.country,
+        store: ReferenceStore(postgres: runtime.postgres), country: routing.country, timeZone: routing.localTimeZone,
         refreshInterval: .seconds(routing.referenceRefreshSeconds))
     let consumer = try runtime.makeConsumer(groupID: "hotline-routing", topics: [Topic.reportsReceived])
     let handler = CaseRoutingHandler(postgres: runtime.postgres, outbox: runtime.outbox, references: references, logger: logger)

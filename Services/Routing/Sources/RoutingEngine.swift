@@ -7,8 +7,8 @@ import HotlineReference
 public struct RoutingEngine: Sendable {
     private let router: ReportRouter
 
-    public init(reference: ReferenceSet, country: String) {
-        self.router = ReportRouter(reference: reference, country: country)
+    public init(reference: ReferenceSet, country: String, timeZone: TimeZone = TargetHours.defaultTimeZone) {
+        self.router = ReportRouter(reference: reference, country: country, timeZone: timeZone)
     }
 
     public func route(_ report: ReportReceived, caseID: UUID = UUID.random(), routedAt: Date = Date()) -> (CaseRouted, [NotificationRequested]) {

@@ -49,13 +49,13 @@ struct CaseMessages: Sendable {
             parameters["priority"] = snapshot.priority.rawValue
             parameters["place"] = directory.placeName(snapshot.placeCode) ?? "?"
         }
-        let activeHours = directory.deadlines.activeHours[target]
         return directory.alertRecipients(of: target).map { member in
-            NotificationRequested(
+            var alert = NotificationRequested(
                 notificationID: "\(idPrefix):\(member.memberID)", recipient: member.contact, audience: "member",
                 template: detailsAllowed ? template : "member.case_exists_update", parameters: parameters, language: member.language,
-                priority: snapshot.priority == .urgent ? .urgent : .routine, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode,
-                timeZone: activeHours == nil ? nil : directory.deadlines.timeZone.identifier, activeHours: activeHours?.description)
+                priority: snapshot.priority == .urgent ? .urgent : .routine, caseID: snapshot.caseID, referenceCode: snapshot.referenceCode)
+            directory.deadlines.hours.stamp(&alert, for: target)
+            return alert
         }
     }
 

@@ -97,28 +97,22 @@ package enum CaseAction: Sendable, Equatable {
 package struct DeadlinePolicy: Sendable, Equatable {
     package var acknowledge: [CasePriority: Duration] = [.urgent: .seconds(3_600), .high: .seconds(12 * 3_600), .normal: .seconds(48 * 3_600)]
     package var resolve: [CasePriority: Duration] = [.urgent: .seconds(2 * 86_400), .high: .seconds(7 * 86_400), .normal: .seconds(30 * 86_400)]
-    /// Targets that keep active hours (`targets.csv`), read in `timeZone`: a non-urgent case's
-    /// acknowledgement clock starts when its target is next on duty, since its alert waits for
-    /// that too. Escalating a case at night to people who were never told of it would be noise.
-    package var activeHours: [String: DailyWindow] = [:]
-    package var timeZone = TimeZone(identifier: "Africa/Bamako") ?? .gmt
+    /// A non-urgent case's acknowledgement clock starts when its target is next on duty, since its
+    /// alert waits for that too: escalating at night past people who were never told would be noise.
+    package var hours = TargetHours()
 
     package init() {}
 
     /// The acknowledgement deadline of a case now awaiting `target`.
     package func acknowledgeDeadline(_ priority: CasePriority, for target: String?, from start: Date) -> Date {
-        var begins = start
-        if priority != .urgent, let window = target.flatMap({ activeHours[$0] }) {
-            begins = window.nextInside(from: start, in: timeZone)
-        }
+        let begins = priority == .urgent ? start : hours.nextActive(target, from: start)
         return begins.addingTimeInterval(acknowledge[priority]!.seconds)
     }
 
     /// These deadlines with the targets' active hours.
     package func withActiveHours(of targets: some Sequence<Target>) -> DeadlinePolicy {
         var policy = self
-        policy.activeHours = Dictionary(targets.compactMap { target in target.activeWindow.map { (target.code, $0) } },
-                                        uniquingKeysWith: { first, _ in first })
+        policy.hours = TargetHours(targets: targets, timeZone: hours.timeZone)
         return policy
     }
 

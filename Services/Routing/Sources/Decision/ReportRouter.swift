@@ -8,12 +8,14 @@ struct ReportRouter: Sendable {
     let places: PlaceResolver
     let rules: RuleEngine
     let membersByTarget: [String: [Member]]
+    let hours: TargetHours
 
-    init(reference: ReferenceSet, country: String) {
+    init(reference: ReferenceSet, country: String, timeZone: TimeZone = TargetHours.defaultTimeZone) {
         self.classifier = KeywordClassifier(entries: reference.keywords)
         self.places = PlaceResolver(gazetteer: reference.gazetteer, country: country)
         self.rules = RuleEngine(rules: reference.rules, targets: reference.targets, gazetteer: reference.gazetteer)
         self.membersByTarget = Dictionary(grouping: reference.members, by: \.targetCode)
+        self.hours = TargetHours(targets: reference.targets, timeZone: timeZone)
     }
 
     struct Outcome: Sendable {
@@ -77,10 +79,12 @@ struct ReportRouter: Sendable {
                     parameters["place"] = placeName ?? "?"
                     parameters["priority"] = routed.priority.rawValue
                 }
-                requests.append(NotificationRequested(
+                var alert = NotificationRequested(
                     notificationID: "\(routed.caseID.uuidString.lowercased()):alert:\(member.memberID)", recipient: member.contact,
                     audience: "member", template: detailsAllowed ? "member.case_alert" : "member.case_exists", parameters: parameters,
-                    language: member.language, priority: urgent ? .urgent : .routine, caseID: routed.caseID, referenceCode: code))
+                    language: member.language, priority: urgent ? .urgent : .routine, caseID: routed.caseID, referenceCode: code)
+                hours.stamp(&alert, for: target.code)
+                requests.append(alert)
             }
         }
         return requests
