@@ -9,15 +9,15 @@ import Testing
 /// The escalation chain over the shipped reference files: commune, cercle, region, national.
 @Suite("Escalation chain")
 struct EscalationPlannerTests {
-    let reference: ReferenceSet
-    let planner: EscalationPlanner
-    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    /// Loaded once for the suite: the suites share two threads with timing-sensitive ones.
+    static let planner: EscalationPlanner = {
+        let reference = try! ReferenceSet.load(directory: TestEnvironment.repositoryRoot + "/reference",
+                                               protector: PIIProtector(keyring: .development), defaultCountryCode: "223")
+        return EscalationPlanner(targets: reference.targets, deadlines: DeadlinePolicy())
+    }()
 
-    init() throws {
-        reference = try ReferenceSet.load(directory: TestEnvironment.repositoryRoot + "/reference",
-                                          protector: PIIProtector(keyring: .development), defaultCountryCode: "223")
-        planner = EscalationPlanner(targets: reference.targets, deadlines: DeadlinePolicy())
-    }
+    var planner: EscalationPlanner { Self.planner }
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test("Sévaré's committee escalates to the cercle of Mopti, then the region, then national coordination, then stops")
     func chain() {

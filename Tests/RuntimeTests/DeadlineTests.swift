@@ -2,13 +2,15 @@ import HotlineConcurrency
 import NIOConcurrencyHelpers
 import Testing
 
+/// The time bounds are loose on purpose: the suites run side by side on two cooperative threads,
+/// and a busy moment there must not fail a test about what a deadline does.
 @Suite("Deadlines that abandon what never ends")
 struct DeadlineTests {
     @Test("a result within the deadline is returned, and an error is rethrown as thrown")
     func resultAndError() async throws {
-        #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
+        #expect(try await withDeadline(.seconds(60)) { 42 } == 42)
         await #expect(throws: Unreachable.self) {
-            try await withDeadline(.seconds(5)) { () async throws -> Int in throw Unreachable() }
+            try await withDeadline(.seconds(60)) { () async throws -> Int in throw Unreachable() }
         }
     }
 
@@ -22,19 +24,19 @@ struct DeadlineTests {
                 await withCheckedContinuation { continuation in parked.withLockedValue { $0 = continuation } }
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(5), "the caller must not wait for the abandoned work")
+        #expect(ContinuousClock.now - started < .seconds(30), "the caller must not wait for the abandoned work")
         parked.withLockedValue { $0 }?.resume()
     }
 
     @Test("cancelling the caller cancels cooperative work at once")
     func callerCancellationReachesTheWork() async throws {
         let task = Task {
-            try await withDeadline(.seconds(60)) { try await Task.sleep(for: .seconds(60)) }
+            try await withDeadline(.seconds(600)) { try await Task.sleep(for: .seconds(600)) }
         }
         task.cancel()
         let started = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30), "not the work's 600 s")
     }
 }
 
