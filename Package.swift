@@ -234,7 +234,8 @@ let package = Package(
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
-                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "HotlineDomain", "HotlineOperations", "HotlineKafka", "WarehouseService",
+                "HotlineRuntime", "HotlineReference", "HotlineStorage", "HotlinePrivacy", "AccountabilityService", "NotificationService", "HotlineDomain",
+                "HotlineOperations", "HotlineKafka", "WarehouseService",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -13,7 +13,7 @@ struct HotlineCtl: AsyncParsableCommand {
         commandName: "hotlinectl",
         abstract: "Operate a hotline deployment: reference data, API keys, migrations, cases and their audit trail.",
         discussion: "Reads the same HOTLINE_* environment variables as the services (see the README).",
-        subcommands: [Migrate.self, Seed.self, APIKey.self, Topics.self, OutboxCommand.self, DeadLetters.self, Audit.self, CaseCommand.self, Retention.self, Keys.self, Simulate.self, WarehouseCommand.self])
+        subcommands: [Migrate.self, Seed.self, APIKey.self, Topics.self, OutboxCommand.self, DeadLetters.self, Audit.self, CaseCommand.self, Retention.self, Keys.self, SMSCommand.self, Simulate.self, WarehouseCommand.self])
 }
 
 struct GlobalOptions: ParsableArguments {
