@@ -33,7 +33,9 @@ enum NotificationMetrics {
         Counter(label: "hotline_sms_rate_tokens_retaken_total").increment(by: count)
     }
 
-    static func pending(_ count: Int) {
-        Gauge(label: "hotline_notifications_pending").record(count)
+    /// Counts of the whole table, the same from every replica: alert on their max, not their sum.
+    static func backlog(pending: Int, awaitingDecision: Int) {
+        Gauge(label: "hotline_notifications_pending").record(pending)
+        Gauge(label: "hotline_notifications_awaiting_decision").record(awaitingDecision)
     }
 }

@@ -32,7 +32,8 @@ extension Dispatcher {
         if settled > 0 {
             logger.notice("delivery reports that crossed their send's record applied", metadata: ["messages": "\(settled)"])
         }
-        NotificationMetrics.pending(try await recovery.pendingCount(logger: logger))
+        let backlog = try await recovery.backlog(logger: logger)
+        NotificationMetrics.backlog(pending: backlog.pending, awaitingDecision: backlog.awaitingDecision)
     }
 
     private func reconcile(_ record: NotificationRecord) async throws {

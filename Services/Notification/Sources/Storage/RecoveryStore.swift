@@ -72,11 +72,15 @@ struct RecoveryStore: Sendable {
         }
     }
 
-    /// Messages waiting or in flight, for the `hotline_notifications_pending` gauge.
-    func pendingCount(logger: Logger) async throws -> Int {
-        let rows = try await postgres.query(
-            "SELECT count(*) FROM notification.notifications WHERE status IN ('queued', 'sending')", logger: logger)
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
+    /// Messages waiting or in flight (`hotline_notifications_pending`), and `unknown` ones the
+    /// gateway cannot settle, which wait for an operator (`hotline_notifications_awaiting_decision`).
+    func backlog(logger: Logger) async throws -> (pending: Int, awaitingDecision: Int) {
+        let rows = try await postgres.query("""
+            SELECT count(*) FILTER (WHERE status IN ('queued', 'sending')),
+                   count(*) FILTER (WHERE status = 'unknown' AND reconcile_after IS NULL)
+            FROM notification.notifications WHERE status IN ('queued', 'sending', 'unknown')
+            """, logger: logger)
+        for try await counts in rows.decode((Int, Int).self) { return counts }
+        return (0, 0)
     }
 }
