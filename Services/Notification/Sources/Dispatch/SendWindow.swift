@@ -25,8 +25,9 @@ struct SendWindow: Sendable {
 
     /// Why a message waits until `notBefore`, for its history.
     static func deferral(until notBefore: Date, activeHours: String?) -> String {
-        activeHours.flatMap(DailyWindow.init(parsing:)) != nil
-            ? "outside the target's active hours \(activeHours!): not before \(Timestamp.format(notBefore))"
-            : "quiet hours: not before \(Timestamp.format(notBefore))"
+        if let hours = activeHours.flatMap(DailyWindow.init(parsing:)) {
+            return "outside the target's active hours \(hours): not before \(Timestamp.format(notBefore))"
+        }
+        return "quiet hours: not before \(Timestamp.format(notBefore))"
     }
 }
