@@ -38,9 +38,6 @@ struct NotificationRecord: Sendable {
         EXISTS (SELECT 1 FROM notification.opt_outs o WHERE o.recipient_pseudonym = n.recipient_pseudonym), n.active_hours
         """
 
-    /// How many columns `columns` lists; a query may return more after them.
-    static let columnCount = 23
-
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         notificationID = try r[0].decode(String.self)
@@ -66,6 +63,25 @@ struct NotificationRecord: Sendable {
         claimedAt = try r[20].decode(Date?.self)
         optedOut = try r[21].decode(Bool.self)
         activeHours = try r[22].decode(String?.self)
+    }
+
+    /// The row `RequestStore` has just inserted for `request`, as it stands.
+    init(queued request: NotificationRequested, optOutExempt: Bool) {
+        notificationID = request.notificationID
+        caseID = request.caseID
+        referenceCode = request.referenceCode?.value
+        audience = request.audience
+        template = request.template
+        parameters = request.parameters
+        language = request.language.lowercased()
+        priority = request.priority
+        recipient = request.recipient
+        timeZone = request.timeZone
+        activeHours = request.activeHours
+        self.optOutExempt = optOutExempt
+        status = "queued"
+        attempts = 0
+        optedOut = false
     }
 
     static func priorityRank(_ priority: NotificationRequested.Priority) -> Int {

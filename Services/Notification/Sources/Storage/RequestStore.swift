@@ -58,24 +58,23 @@ struct RequestStore: Sendable {
                                      active_hours, not_before, position)
             ORDER BY q.position
             ON CONFLICT (notification_id) DO NOTHING
-            RETURNING \(unescaped: NotificationRecord.columns), n.not_before
+            RETURNING n.notification_id
             """, logger: logger)
-        var inserted: [String: (record: NotificationRecord, notBefore: Date)] = [:]
-        for try await row in rows {
-            let record = try NotificationRecord(row: row)
-            inserted[record.notificationID] = (record, try row.makeRandomAccess()[NotificationRecord.columnCount].decode(Date.self))
-        }
+        // Only the ids: the rest of each stored row is what was just sent. Returning whole records
+        // (parameters split, opt-out looked up) was part of this insert's 105 µs a row at 300/s.
+        var inserted = Set<String>()
+        for try await id in rows.decode(String.self) { inserted.insert(id) }
         var stored: [Bool] = []
         var entries: [(record: NotificationRecord, status: String, reason: String?)] = []
-        for (request, _) in requests {
+        for ((request, _), notBefore) in zip(requests, notBefore) {
             // The first of two deliveries in one batch is the one stored.
-            guard let (record, notBefore) = inserted.removeValue(forKey: request.notificationID) else {
+            guard inserted.remove(request.notificationID) != nil else {
                 stored.append(false)
                 continue
             }
             stored.append(true)
             let deferred = notBefore > now.addingTimeInterval(1) ? SendWindow.deferral(until: notBefore, activeHours: request.activeHours) : nil
-            entries.append((record, "queued", deferred))
+            entries.append((NotificationRecord(queued: request, optOutExempt: optOutExempt), "queued", deferred))
         }
         try await log.record(entries, on: connection, logger: logger)
         return stored
