@@ -7,10 +7,10 @@ struct SMSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sms", abstract: "SMS whose fate the gateway could not tell, and an operator's decision on each.",
         discussion: """
-            A message claimed and perhaps sent, whose result was never recorded (a crash, a gateway that never answered),
-            is `unknown`. Twilio is asked automatically; Africa's Talking cannot be, so such a message waits here.
-            Check the gateway's own records, then resend it (if it never left) or abandon it. Either is recorded in the
-            message's history with your name and reason, and published as its new status.
+            A message claimed and perhaps sent, whose result was never recorded (a crash, a gateway that never \
+            answered), is `unknown`. Twilio is asked automatically; Africa's Talking cannot be, so such a message \
+            waits here. Check the gateway's own records, then resend it (if it never left) or abandon it. Either is \
+            recorded in the message's history with your name and reason, and published as its new status.
             """,
         subcommands: [Unknown.self, Resend.self, Abandon.self])
 
