@@ -101,6 +101,13 @@ def write_performance(args, results: dict) -> None:
             details.append(f"- consume round {index}: rdkafka_performance {b:.0f}/s, Swift commit-each {e:.0f}/s, "
                            f"Swift commit-every-1000 {t:.0f}/s{tool}")
         details.append("")
+    def sms_drain(step: dict) -> str:
+        if "sms_total" not in step:
+            return "other SMS not counted"
+        if step.get("sms_drain_seconds") is not None:
+            return f"all {step['sms_total']} SMS (acknowledgements, members' alerts, questions) sent {step['sms_drain_seconds']:.1f} s after"
+        return f"{step['sms_total'] - step['sms_sent']} of {step['sms_total']} SMS still waiting 60 s after the last webhook"
+
     if e2e:
         details.append("**End-to-end runs** (backlog = webhooks answered 2xx − acknowledgements at the gateway, sampled every 5 s; "
                        "negative when acknowledgements reach the gateway before the load generator, on the same two cores, has "
@@ -109,7 +116,7 @@ def write_performance(args, results: dict) -> None:
         for s in e2e["ladder"] + [e2e["latency"]]:
             details.append(f"- {s['rate']:.0f}/s for {s['seconds']} s: {s['acknowledged']}/{s['posted']} acknowledged; backlog "
                            f"{[b for _, _, b in s['backlog_samples']]}; drained {s['drain_seconds']:.1f} s after the last webhook; "
-                           f"latency p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms")
+                           f"latency p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms; " + sms_drain(s))
         details.append("")
 
     micro = open(args.micro).read().strip() if os.path.exists(args.micro) else "(not re-run in this bench run)"
