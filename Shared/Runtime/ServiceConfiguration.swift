@@ -42,6 +42,16 @@ public struct EnvironmentReader {
         return value
     }
 
+    /// An IANA time zone such as `Africa/Niamey`.
+    public mutating func timeZone(_ name: String, default defaultValue: TimeZone) -> TimeZone {
+        guard let raw = values[name], !raw.isEmpty else { return defaultValue }
+        guard let zone = TimeZone(identifier: raw) else {
+            problems.append("\(name) \(raw) is not an IANA time zone")
+            return defaultValue
+        }
+        return zone
+    }
+
     public mutating func bool(_ name: String, default defaultValue: Bool) -> Bool {
         guard let raw = values[name]?.lowercased(), !raw.isEmpty else { return defaultValue }
         switch raw {

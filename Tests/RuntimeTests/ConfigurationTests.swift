@@ -1,3 +1,4 @@
+import Foundation
 import HotlineRuntime
 import Testing
 
@@ -13,6 +14,17 @@ struct ConfigurationTests {
         #expect(configuration.database.password == "hotline")
         #expect(configuration.kafka.bootstrapServers == "127.0.0.1:59092")
         #expect(configuration.logFormat == .text)
+    }
+
+    @Test("a time zone setting is an IANA name; anything else is reported, and the default kept")
+    func timeZones() throws {
+        let bamako = try #require(TimeZone(identifier: "Africa/Bamako"))
+        var reader = try EnvironmentReader(["HOTLINE_A_ZONE": "Africa/Niamey", "HOTLINE_B_ZONE": "Niamey"])
+        #expect(reader.timeZone("HOTLINE_A_ZONE", default: bamako).identifier == "Africa/Niamey")
+        #expect(reader.timeZone("HOTLINE_UNSET_ZONE", default: bamako) == bamako)
+        #expect(reader.timeZone("HOTLINE_B_ZONE", default: bamako) == bamako)
+        let error = try #require(throws: ConfigurationError.self) { try reader.validate() }
+        #expect(error.problems == ["HOTLINE_B_ZONE Niamey is not an IANA time zone"])
     }
 
     @Test("production mode refuses to start without its secrets, and says which")

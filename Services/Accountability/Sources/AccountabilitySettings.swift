@@ -34,10 +34,7 @@ package struct AccountabilitySettings: Sendable {
             settings.deadlines.acknowledge[priority] = .seconds(acknowledge * 60)
             settings.deadlines.resolve[priority] = .seconds(resolve * 3_600)
         }
-        let zone = reader.string("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone.identifier)
-        if let timeZone = TimeZone(identifier: zone) { settings.deadlines.hours.timeZone = timeZone } else {
-            reader.report("HOTLINE_LOCAL_TIME_ZONE \(zone) is not an IANA time zone")
-        }
+        settings.deadlines.hours.timeZone = reader.timeZone("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone)
         settings.defaultLanguage = reader.string("HOTLINE_DEFAULT_LANGUAGE", default: "fr")
         settings.replyWindow = TimeInterval(reader.int("HOTLINE_REPLY_WINDOW_HOURS", default: 72) * 3_600)
         settings.schedulerInterval = .seconds(reader.int("HOTLINE_SCHEDULER_INTERVAL_SECONDS", default: 30))

@@ -123,10 +123,8 @@ public struct NotificationConfiguration: Sendable {
                 reader.report("HOTLINE_QUIET_HOURS must look like 21:00-07:00")
             }
         }
-        configuration.quietHoursTimeZone = reader.string("HOTLINE_QUIET_HOURS_TIME_ZONE", default: "Africa/Bamako")
-        if TimeZone(identifier: configuration.quietHoursTimeZone) == nil {
-            reader.report("HOTLINE_QUIET_HOURS_TIME_ZONE \(configuration.quietHoursTimeZone) is not an IANA time zone")
-        }
+        configuration.quietHoursTimeZone = reader.timeZone(
+            "HOTLINE_QUIET_HOURS_TIME_ZONE", default: TimeZone(identifier: configuration.quietHoursTimeZone) ?? .gmt).identifier
         configuration.referenceRefresh = .seconds(reader.int("HOTLINE_REFERENCE_REFRESH_SECONDS", default: 60))
         configuration.reconcileDelay = .seconds(reader.int("HOTLINE_SMS_RECONCILE_SECONDS", default: 30))
         return configuration

@@ -20,10 +20,7 @@ public struct RoutingConfiguration: Sendable {
     public static func fromEnvironment(_ reader: inout EnvironmentReader) -> RoutingConfiguration {
         var configuration = RoutingConfiguration()
         configuration.country = reader.string("HOTLINE_COUNTRY", default: "ML")
-        let zone = reader.string("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone.identifier)
-        if let timeZone = TimeZone(identifier: zone) { configuration.localTimeZone = timeZone } else {
-            reader.report("HOTLINE_LOCAL_TIME_ZONE \(zone) is not an IANA time zone")
-        }
+        configuration.localTimeZone = reader.timeZone("HOTLINE_LOCAL_TIME_ZONE", default: TargetHours.defaultTimeZone)
         configuration.referenceRefreshSeconds = reader.int("HOTLINE_REFERENCE_REFRESH_SECONDS", default: 60)
         return configuration
     }
