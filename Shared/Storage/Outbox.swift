@@ -89,6 +89,14 @@ public struct Outbox: Sendable {
             """, logger: logger)
     }
 
+    /// Is any committed row waiting to be published? One look on the unpublished rows' index.
+    public func hasUnpublished(client: PostgresClient, logger: Logger) async throws -> Bool {
+        let rows = try await client.query(
+            "SELECT EXISTS (SELECT 1 FROM \(unescaped: schema.name).outbox WHERE published_at IS NULL)", logger: logger)
+        for try await waiting in rows.decode(Bool.self) { return waiting }
+        return false
+    }
+
     /// Rows committed but not yet published.
     public func backlog(client: PostgresClient, logger: Logger) async throws -> Int {
         let rows = try await client.query(
