@@ -274,7 +274,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HotlineRuntimeTests",
-            dependencies: ["HotlineRuntime", "HotlineConcurrency", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["HotlineRuntime", "HotlineConcurrency", "HotlineKafka", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/RuntimeTests",
             swiftSettings: strictSwift6

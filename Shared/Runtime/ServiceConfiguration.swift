@@ -93,6 +93,8 @@ public struct ServiceConfiguration: Sendable {
     public var consumerSessionTimeoutMilliseconds: Int = 6_000
     /// Records a consumer handles between two offset commits, its partitions side by side.
     public var consumerBatchSize: Int = 256
+    /// How long the broker may hold an empty fetch (``KafkaConsumerConfiguration/fetchWaitMaxMilliseconds``).
+    public var consumerFetchWaitMilliseconds: Int = 20
     /// Longest a request may take before it is answered 503.
     public var requestDeadlineMilliseconds: Int = 5_000
     /// How long published outbox rows are kept for inspection; zero deletes them once acknowledged.
@@ -147,6 +149,12 @@ public struct ServiceConfiguration: Sendable {
         configuration.topicReplicationFactor = Int32(reader.int("HOTLINE_KAFKA_REPLICATION_FACTOR", default: 1))
         configuration.consumerSessionTimeoutMilliseconds = reader.int("HOTLINE_KAFKA_SESSION_TIMEOUT_MS", default: 6_000)
         configuration.consumerBatchSize = max(1, reader.int("HOTLINE_KAFKA_CONSUMER_BATCH", default: 256))
+        // 20 suits Tansu, which answers an empty fetch only when the wait runs out; Apache Kafka
+        // answers as soon as a record arrives, so there the wait only sets how often idle consumers ask.
+        configuration.consumerFetchWaitMilliseconds = reader.int("HOTLINE_KAFKA_FETCH_WAIT_MS", default: 20)
+        if !(1...10_000).contains(configuration.consumerFetchWaitMilliseconds) {
+            reader.report("HOTLINE_KAFKA_FETCH_WAIT_MS must be between 1 and 10000")
+        }
         configuration.requestDeadlineMilliseconds = reader.int("HOTLINE_REQUEST_DEADLINE_MS", default: 5_000)
         configuration.outboxRetention = .seconds(max(0, reader.int("HOTLINE_OUTBOX_RETAIN_SECONDS", default: 0)))
         let level = reader.string("HOTLINE_LOG_LEVEL", default: "info")
@@ -164,6 +172,7 @@ public struct ServiceConfiguration: Sendable {
     public func consumerConfiguration(groupID: String, topics: [String]) -> KafkaConsumerConfiguration {
         var consumer = KafkaConsumerConfiguration(client: kafka, groupID: groupID, topics: topics)
         consumer.sessionTimeoutMilliseconds = consumerSessionTimeoutMilliseconds
+        consumer.fetchWaitMaxMilliseconds = consumerFetchWaitMilliseconds
         return consumer
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineKafka
 import HotlineRuntime
 import Testing
 
@@ -44,6 +45,23 @@ struct ConfigurationTests {
         #expect(configuration.database.password == "s3cret")
         #expect(configuration.httpPort == 9000)
         #expect(configuration.logFormat == .json)
+    }
+
+    @Test("consumers' empty-fetch wait: 20 ms for the local broker, settable for Apache Kafka, bounded")
+    func fetchWait() throws {
+        var local = try EnvironmentReader([:])
+        let defaults = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &local)
+        #expect(defaults.consumerConfiguration(groupID: "g", topics: ["t"]).fetchWaitMaxMilliseconds == 20)
+
+        var kafka = try EnvironmentReader(["HOTLINE_KAFKA_FETCH_WAIT_MS": "500"])
+        let configured = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &kafka)
+        try kafka.validate()
+        #expect(configured.consumerConfiguration(groupID: "g", topics: ["t"]).fetchWaitMaxMilliseconds == 500)
+
+        var zero = try EnvironmentReader(["HOTLINE_KAFKA_FETCH_WAIT_MS": "0"])
+        _ = ServiceConfiguration.fromEnvironment(serviceName: "routing", defaultHTTPPort: 8081, reader: &zero)
+        let error = try #require(throws: ConfigurationError.self) { try zero.validate() }
+        #expect(error.problems.contains { $0.contains("HOTLINE_KAFKA_FETCH_WAIT_MS") })
     }
 
     @Test("librdkafka properties pass through HOTLINE_KAFKA_PROPERTIES; a malformed list is reported")
