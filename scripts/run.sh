@@ -101,5 +101,6 @@ cat <<MSG
 MSG
 
 wait -n "${PIDS[@]}" || true
-echo "a service exited; see $STACK_DIR/logs" >&2
+# Also reached on Ctrl-C, which stops the services too, often before this script's own trap runs.
+echo "a service stopped; stopping the rest (logs: $STACK_DIR/logs)" >&2
 exit 1
