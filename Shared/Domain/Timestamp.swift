@@ -14,7 +14,7 @@ public enum Timestamp {
         let wholeSeconds = sinceReference.rounded(.down)
         // The range check keeps the arithmetic below from overflowing; the calendar check is CivilTime's.
         guard let seconds = Int64(exactly: wholeSeconds), (-20_000_000_000...300_000_000_000).contains(seconds),
-              let civil = CivilTime(millisecondsSince1970: (seconds + CivilTime.referenceDateSince1970) * 1000
+              let civil = CivilTime(millisecondsSince1970: (seconds + CivilTime.referenceDaySince1970 * 86_400) * 1000
                                         + Int64(min(999, Int((sinceReference - wholeSeconds) * 1000))))
         else {
             return date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
@@ -121,13 +121,15 @@ package struct CivilTime: Equatable, Sendable {
         let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        // Built as Foundation's parser builds it, so both read the same text as the same `Date`.
-        return Date(timeIntervalSinceReferenceDate: Double(seconds - Self.referenceDateSince1970) + Double(millisecond) / 1000)
+        // Built as Foundation's parser builds it (the day's start, plus the time of day with its
+        // fraction), so both read the same text as the same `Date`: adding the milliseconds to the
+        // whole seconds since 2001 instead differed in the last bit for about one text in 300,000.
+        let timeOfDay = Double(hour * 3600 + minute * 60 + second) + Double(millisecond) / 1000
+        return Date(timeIntervalSinceReferenceDate: Double((days - Self.referenceDaySince1970) * 86_400) + timeOfDay)
     }
 
-    /// 2001-01-01T00:00:00Z, `Date`'s reference, in seconds since 1970.
-    package static let referenceDateSince1970: Int64 = 978_307_200
+    /// 2001-01-01, `Date`'s reference, in days since 1970-01-01.
+    package static let referenceDaySince1970: Int64 = 11_323
 
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
